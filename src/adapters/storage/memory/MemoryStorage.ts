@@ -1,0 +1,14 @@
+import { Layer } from "effect"
+import type { JobLedger } from "../../../ports/JobLedger.js"
+import type { ReplayStore } from "../../../ports/ReplayStore.js"
+import type { StoreProbe } from "../../../ports/StoreProbe.js"
+import { JobLedgerMemory } from "./JobLedgerMemory.js"
+import { ReplayStoreMemory } from "./ReplayStoreMemory.js"
+import { StoreProbeMemory } from "./StoreProbeMemory.js"
+
+/** Every storage port in memory: the same outputs as `SqliteStorage.layer`, for tests. */
+export const MemoryStorage: Layer.Layer<ReplayStore | JobLedger | StoreProbe> = Layer.mergeAll(
+  ReplayStoreMemory,
+  JobLedgerMemory,
+  StoreProbeMemory
+)

@@ -1,0 +1,59 @@
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { mkdir } from "node:fs/promises"
+import { dirname } from "node:path"
+import { Clock, Context, Effect, Layer } from "effect"
+import { JobLedger } from "../../../ports/JobLedger.js"
+import { ReplayStore } from "../../../ports/ReplayStore.js"
+import { StoreError } from "../../../ports/StoreError.js"
+import { StoreProbe } from "../../../ports/StoreProbe.js"
+import { makeJobLedgerSqlite } from "./JobLedgerSqlite.js"
+import { makeReplayStoreSqlite } from "./ReplayStoreSqlite.js"
+import { migrate } from "./sqliteMigrations.js"
+import { fromCause, refail } from "./sqlErrors.js"
+
+/** How long a statement waits for another process's write lock before failing as `unavailable`. */
+const BUSY_TIMEOUT_MILLIS = 5000
+
+const ensureParentDirectory = (filename: string) =>
+  Effect.tryPromise({
+    try: () => mkdir(dirname(filename), { recursive: true, mode: 0o700 }),
+    catch: (cause) => new StoreError({ reason: "unavailable", operation: "open", cause })
+  })
+
+/** The SQLite client; a file that is not a database (or is a directory) fails here as a StoreError. */
+const client = (filename: string) =>
+  Layer.unwrapEffect(Effect.as(ensureParentDirectory(filename), SqliteClient.layer({ filename }))).pipe(
+    Layer.catchAllCause((cause) => Layer.fail(fromCause("open")(cause)))
+  )
+
+const probe = (sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    yield* sql`INSERT INTO store_probe (id, touched_at) VALUES (1, ${now})
+      ON CONFLICT (id) DO UPDATE SET touched_at = excluded.touched_at`
+    yield* sql`SELECT touched_at FROM store_probe WHERE id = 1`
+  }).pipe(refail("probe"))
+
+const stores = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MILLIS}`)
+  yield* migrate.pipe(Effect.provideService(SqlClient.SqlClient, sql))
+  return Context.make(ReplayStore, makeReplayStoreSqlite(sql)).pipe(
+    Context.add(JobLedger, makeJobLedgerSqlite(sql)),
+    Context.add(StoreProbe, { probe: probe(sql) })
+  )
+}).pipe(
+  refail("migrate"),
+  // A failing migration is a defect inside the Migrator; it still means "storage unavailable".
+  Effect.catchAllDefect((defect) => new StoreError({ reason: "unavailable", operation: "migrate", cause: defect }))
+)
+
+/**
+ * Every storage port in one embedded SQLite file (WAL journal, busy timeout). Creates the parent
+ * directory and migrates the schema on start; any failure to open or migrate is a `StoreError`.
+ */
+export const SqliteStorage = {
+  layer: (options: { readonly filename: string }): Layer.Layer<ReplayStore | JobLedger | StoreProbe, StoreError> =>
+    Layer.effectContext(stores).pipe(Layer.provide(client(options.filename)))
+}

@@ -1,0 +1,46 @@
+import { SqlClient } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
+import { Effect } from "effect"
+
+/**
+ * Schema history of the connector's SQLite file. Append new steps; never edit a released one.
+ * Timestamps are epoch milliseconds taken from Effect's Clock (replay) or given by the caller (ledger).
+ */
+const migrations = {
+  "1_replay_and_ledger": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE replay_claims (
+      key TEXT PRIMARY KEY NOT NULL,
+      state TEXT NOT NULL,
+      claim_count INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      last_outcome TEXT NOT NULL
+    )`
+    yield* sql`CREATE INDEX replay_claims_expires_at ON replay_claims (expires_at)`
+    yield* sql`CREATE TABLE job_ledger (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      kind TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      inbound_event_key TEXT NOT NULL,
+      target_platform TEXT NOT NULL,
+      target_channel_id TEXT NOT NULL,
+      target_sender_id TEXT NOT NULL,
+      target_workspace_id TEXT NOT NULL,
+      target_thread_id TEXT NOT NULL,
+      template_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      attempts INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX job_ledger_state_created ON job_ledger (state, created_at, seq)`
+    yield* sql`CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), touched_at INTEGER NOT NULL)`
+  })
+}
+
+export const migrate = Migrator.make({})({
+  loader: Migrator.fromRecord(migrations),
+  table: "openclaw_migrations"
+})

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { JobLedger, LEDGER_STATES, type LedgerEntry, type LedgerState } from "../../src/ports/JobLedger.js"
+import type { StoreError } from "../../src/ports/StoreError.js"
+
+export const ledgerEntry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  id: "job:p-1",
+  kind: "job",
+  ref: "p-1",
+  inboundEventKey: "telegram:1:42",
+  target: { platform: "telegram", channelId: "c1", senderId: "u1", workspaceId: "", threadId: "7" },
+  templateId: "sdxl_basic",
+  state: "submitted",
+  attempts: 0,
+  createdAtMillis: 1000,
+  updatedAtMillis: 1000,
+  ...over
+})
+
+/** The JobLedger contract. `layer` must build a fresh, empty ledger each time it is provided. */
+export const jobLedgerContract = (name: string, layer: Layer.Layer<JobLedger, StoreError>) => {
+  const run = <A, E>(effect: Effect.Effect<A, E, JobLedger>) => Effect.provide(effect, layer)
+
+  describe(`JobLedger contract: ${name}`, () => {
+    it.effect("records an entry and reads it back unchanged", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        const entry = ledgerEntry({ kind: "approval", id: "approval:apr_0123456789ab", ref: "apr_0123456789ab", state: "awaiting_approval", attempts: 2 })
+        yield* ledger.record(entry)
+        expect(yield* ledger.get(entry.id)).toEqual(Option.some(entry))
+        expect(yield* ledger.get("job:missing")).toEqual(Option.none())
+      })))
+
+    it.effect("recording the same id again keeps the first record", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry({ templateId: "first" }))
+        yield* ledger.record(ledgerEntry({ templateId: "second", state: "delivered" }))
+        const got = yield* ledger.get("job:p-1")
+        expect(Option.map(got, (e) => [e.templateId, e.state])).toEqual(Option.some(["first", "submitted"]))
+      })))
+
+    it.effect("refuses a blank id", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        const error = yield* Effect.flip(ledger.record(ledgerEntry({ id: " " })))
+        expect(error).toMatchObject({ _tag: "StoreError", reason: "invalid-key" })
+      })))
+
+    for (const [i, from] of LEDGER_STATES.entries()) {
+      for (const [j, to] of LEDGER_STATES.entries()) {
+        const forward = j > i
+        it.effect(`advance ${from} -> ${to} ${forward ? "moves" : "is ignored"}`, () =>
+          run(Effect.gen(function*() {
+            const ledger = yield* JobLedger
+            yield* ledger.record(ledgerEntry({ state: from }))
+            expect(yield* ledger.advance("job:p-1", to, 5000)).toBe(forward)
+            const got = Option.getOrThrow(yield* ledger.get("job:p-1"))
+            expect(got.state).toBe(forward ? to : from)
+            expect(got.updatedAtMillis).toBe(forward ? 5000 : 1000)
+          })))
+      }
+    }
+
+    it.effect("advance of an unknown id returns false", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        expect(yield* ledger.advance("job:nope", "delivered", 1)).toBe(false)
+      })))
+
+    it.effect("an entry only ever moves forward through a sequence of advances", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry({ state: "awaiting_approval" }))
+        const moves: ReadonlyArray<LedgerState> = ["submitted", "awaiting_approval", "failed", "delivered", "expired", "submitted"]
+        const results = yield* Effect.forEach(moves, (s, i) => ledger.advance("job:p-1", s, 2000 + i))
+        expect(results).toEqual([true, false, true, false, true, false])
+        expect(Option.map(yield* ledger.get("job:p-1"), (e) => e.state)).toEqual(Option.some("expired"))
+      })))
+
+    it.effect("of concurrent advances to the same state exactly one succeeds", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry())
+        const results = yield* Effect.all(Array.from({ length: 10 }, () => ledger.advance("job:p-1", "delivered", 3000)), {
+          concurrency: "unbounded"
+        })
+        expect(results.filter(Boolean)).toHaveLength(1)
+      })))
+
+    it.effect("unfinished lists open entries only, oldest first", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry({ id: "job:c", createdAtMillis: 30 }))
+        yield* ledger.record(ledgerEntry({ id: "job:a", createdAtMillis: 10, state: "awaiting_approval" }))
+        yield* ledger.record(ledgerEntry({ id: "job:done", createdAtMillis: 5, state: "delivered" }))
+        yield* ledger.record(ledgerEntry({ id: "job:b1", createdAtMillis: 20 }))
+        yield* ledger.record(ledgerEntry({ id: "job:b2", createdAtMillis: 20 }))
+        yield* ledger.record(ledgerEntry({ id: "job:later-failed", createdAtMillis: 1 }))
+        yield* ledger.advance("job:later-failed", "failed", 40)
+        expect((yield* ledger.unfinished).map((e) => e.id)).toEqual(["job:a", "job:b1", "job:b2", "job:c"])
+      })))
+  })
+}
