@@ -1,0 +1,72 @@
+// KakaoTalk `/help` ingress: the built service (node dist/main.js, real pipeline: decode, replay
+// claim and commit in SQLite, rate limit, parse, authorize, render) against a raw node:http
+// server that parses the same JSON and answers, side by side, 20 connections for 10 s each.
+// Each request comes from a distinct user so no rate limit or dedupe short-circuits the work.
+// Usage: npm run bench   (BENCH_SECONDS and BENCH_CONNECTIONS override the defaults)
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createServer } from "node:net"
+import { runLoad } from "./load.mjs"
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
+const root = join(import.meta.dirname, "..")
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)) })
+})
+
+const start = (args, env, ready) => new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, args, { cwd: env.CWD ?? root, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  let out = ""
+  const onData = (d) => { out += d; if (ready.test(out)) resolve(child) }
+  child.stdout.on("data", onData); child.stderr.on("data", onData)
+  child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)))
+})
+const stop = (child) => new Promise((resolve) => { child.removeAllListeners("exit"); child.once("exit", resolve); child.kill("SIGTERM") })
+
+const body = (i) => JSON.stringify({
+  userRequest: { utterance: "/help", user: { id: `bench-user-${i}`, type: "botUserKey" }, block: { id: "b", name: "b" } },
+  bot: { id: "bot", name: "bench" }, action: { id: "a", name: "a", params: {} }
+})
+
+const fmt = (r) => `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`
+
+const main = async () => {
+  const workDir = mkdtempSync(join(tmpdir(), "openclaw-bench-"))
+  const [rawPort, kakaoPort, opPort, deadPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+  const results = {}
+  try {
+    const raw = await start([join(root, "bench/raw-kakao-server.mjs"), String(rawPort)], {}, /raw listening/)
+    await runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: 1000, body }) // warm-up
+    results.raw = await runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: seconds * 1000, body })
+    await stop(raw)
+
+    const svc = await start([join(root, "dist/main.js")], {
+      CWD: workDir,
+      OPENCLAW_CONNECTOR_STATE_DIR: join(workDir, "data"),
+      OPENCLAW_CONNECTOR_URL: `http://127.0.0.1:${deadPort}`,
+      OPENCLAW_CONNECTOR_KAKAO_ENABLED: "true",
+      OPENCLAW_CONNECTOR_KAKAO_PORT: String(kakaoPort),
+      OPENCLAW_CONNECTOR_OPERATOR_PORT: String(opPort),
+      OPENCLAW_CONNECTOR_LOG_LEVEL: "warning"
+    }, /Connector ready/)
+    const url = `http://127.0.0.1:${kakaoPort}/kakao/webhook`
+    await runLoad({ url, connections, durationMs: 1000, body: (i) => body(1e9 + i) }) // warm-up
+    results.service = await runLoad({ url, connections, durationMs: seconds * 1000, body })
+    await stop(svc)
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+  }
+  const ratio = results.service.throughput / results.raw.throughput
+  console.log(`KakaoTalk /help ingress, ${connections} connections, ${seconds} s each, loopback, node ${process.version}`)
+  console.log(`  raw node:http ceiling : ${fmt(results.raw)}`)
+  console.log(`  connector (dist/main) : ${fmt(results.service)}`)
+  console.log(`  ratio ${(ratio * 100).toFixed(1)}% of raw (goal >= 50%), p99 ${results.service.p99.toFixed(2)} ms (goal < 10 ms)`)
+  const pass = ratio >= 0.5 && results.service.p99 < 10 && results.service.errors === 0
+  console.log(pass ? "  GOAL MET" : "  GOAL NOT MET")
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

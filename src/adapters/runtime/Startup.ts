@@ -1,0 +1,20 @@
+import { Effect, Either } from "effect"
+import { Backend } from "../../ports/Backend.js"
+
+/**
+ * Startup messages: configuration warnings and notes (clamped values, the security banner,
+ * platforms that are off and why), then a one-time backend health probe that is informative
+ * only: a connector may start before ComfyUI does.
+ */
+export const announce = (warnings: ReadonlyArray<string>, info: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    for (const line of info) yield* Effect.logInfo(line)
+    for (const line of warnings) yield* Effect.logWarning(line)
+  })
+
+export const probeBackend = Effect.gen(function*() {
+  const backend = yield* Backend
+  const result = yield* Effect.either(backend.health)
+  if (Either.isRight(result)) return yield* Effect.logInfo("ComfyUI connection verified.")
+  return yield* Effect.logWarning(`ComfyUI connection check failed (${result.left.reason}): ${result.left.message}`)
+})

@@ -1,0 +1,70 @@
+/**
+ * Composition root: read the configuration once, pick the adapters it asks for, merge their
+ * layers and run until SIGINT/SIGTERM. No rule lives here.
+ */
+import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, Option } from "effect"
+import { join } from "node:path"
+import { BackendHttp } from "./adapters/backend/BackendHttp.js"
+import { ConfigLoadError } from "./adapters/config/ConfigLoadError.js"
+import { type ConnectorConfig, loadConnectorConfig } from "./adapters/config/ConnectorConfig.js"
+import { settingsLayer } from "./adapters/config/CoreSettings.js"
+import { dotenvConfigLayer } from "./adapters/config/Dotenv.js"
+import { OperatorServerLive } from "./adapters/http/OperatorServer.js"
+import { WebhookServer } from "./adapters/http/WebhookServer.js"
+import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
+import { LoggingLive } from "./adapters/runtime/Logging.js"
+import { announce, probeBackend } from "./adapters/runtime/Startup.js"
+import { RateLimiterMemory } from "./adapters/storage/memory/RateLimiterMemory.js"
+import { SqliteStorage } from "./adapters/storage/sqlite/SqliteStorage.js"
+
+const storageFor = (config: ConnectorConfig) =>
+  Option.isSome(config.databaseUrl)
+    ? Layer.fail(
+      new ConfigLoadError({
+        reason: "malformed",
+        variable: "OPENCLAW_CONNECTOR_DATABASE_URL",
+        message: "OPENCLAW_CONNECTOR_DATABASE_URL is set, but this build stores state in embedded SQLite only; unset it."
+      })
+    )
+    : SqliteStorage.layer({ filename: join(config.stateDir, "connector.sqlite") })
+
+const portsFor = (config: ConnectorConfig) => {
+  const SettingsLive = settingsLayer(config)
+  const BackendLive = BackendHttp.layer({ baseUrl: config.backend.url, adminToken: config.backend.adminToken }).pipe(
+    Layer.provide(NodeHttpClient.layerUndici)
+  )
+  return Layer.mergeAll(storageFor(config), BackendLive, SettingsLive, RateLimiterMemory.pipe(Layer.provide(SettingsLive)))
+}
+
+const kakaoFor = (config: ConnectorConfig) =>
+  config.kakao.enabled
+    ? WebhookServer.layer({
+      name: "kakao",
+      bind: config.kakao.bind,
+      port: config.kakao.port,
+      routes: [kakaoRoute({ path: config.kakao.path, allowedUsers: config.kakao.allowedUsers })]
+    }).pipe(
+      Layer.tap(() => Effect.logInfo(`Kakao webhook listening on ${config.kakao.bind}:${config.kakao.port}${config.kakao.path}`))
+    )
+    : Layer.empty
+
+const App = Layer.unwrapEffect(
+  Effect.gen(function*() {
+    const { config, warnings, info } = yield* loadConnectorConfig
+    const Servers = Layer.mergeAll(
+      OperatorServerLive(config.operator).pipe(
+        Layer.tap(() => Effect.logInfo(`Operator server listening on ${config.operator.bind}:${config.operator.port}`))
+      ),
+      kakaoFor(config)
+    )
+    const Startup = Layer.effectDiscard(Effect.zipRight(announce(warnings, info), probeBackend))
+    return Layer.mergeAll(Startup, Servers).pipe(
+      Layer.tap(() => Effect.logInfo("Connector ready")),
+      Layer.provide(portsFor(config)),
+      Layer.provide(LoggingLive(config.logLevel))
+    )
+  })
+).pipe(Layer.provide(dotenvConfigLayer()))
+
+NodeRuntime.runMain(Layer.launch(App), { disablePrettyLogger: true })
