@@ -19,12 +19,20 @@ const freePort = () => new Promise((resolve) => {
 })
 
 const start = (args, env, ready) => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, args, { cwd: env.CWD ?? root, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []), ...args], { cwd: env.CWD ?? root, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   const onData = (d) => { out += d; if (ready.test(out)) resolve(child) }
   child.stdout.on("data", onData); child.stderr.on("data", onData)
   child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)))
 })
+// The service runs with log level "warning" (no per-request info lines), so readiness is polled.
+const untilReady = async (url, tries = 200) => {
+  for (let i = 0; i < tries; i++) {
+    try { if ((await fetch(url)).status < 500) return } catch {}
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`not ready: ${url}`)
+}
 const stop = (child) => new Promise((resolve) => { child.removeAllListeners("exit"); child.once("exit", resolve); child.kill("SIGTERM") })
 
 const body = (i) => JSON.stringify({
@@ -52,7 +60,9 @@ const main = async () => {
       OPENCLAW_CONNECTOR_KAKAO_PORT: String(kakaoPort),
       OPENCLAW_CONNECTOR_OPERATOR_PORT: String(opPort),
       OPENCLAW_CONNECTOR_LOG_LEVEL: "warning"
-    }, /Connector ready/)
+    }, /./)
+    await untilReady(`http://127.0.0.1:${opPort}/healthz`)
+    await untilReady(`http://127.0.0.1:${kakaoPort}/kakao/webhook`) // 405 to a GET: listening
     const url = `http://127.0.0.1:${kakaoPort}/kakao/webhook`
     await runLoad({ url, connections, durationMs: 1000, body: (i) => body(1e9 + i) }) // warm-up
     results.service = await runLoad({ url, connections, durationMs: seconds * 1000, body })

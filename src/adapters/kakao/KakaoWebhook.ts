@@ -119,7 +119,8 @@ export const kakaoRoute = (options: KakaoRouteOptions): WebhookRoute<KakaoRouteR
     const skill = decoded.right
     const userId = skill.userRequest.user.id
     const note = untrustedNote(options.allowedUsers, userId)
-    if (note !== undefined) yield* Effect.logInfo(`Untrusted Kakao message from user=${userId} (${note})`)
+    // Debug, not info: every stranger message would otherwise write a line (trust is decided by the core).
+    if (note !== undefined) yield* Effect.logDebug(`Untrusted Kakao message from user=${userId} (${note})`)
 
     const run = Effect.either(handleInbound(inboundEventOf(skill, request.body)))
     const rawCallback = callbackUrlOf(skill)

@@ -15,7 +15,7 @@ import { scheduleCommand, schedulesCommand } from "../handlers/Schedules.js"
 import { helpCommand, statusCommand } from "../handlers/Status.js"
 import { stopCommand } from "../handlers/Stop.js"
 import { jobsCommand } from "../jobs/JobsCommand.js"
-import { commandsHandled } from "../model/Metrics.js"
+import { commandCounter } from "../model/Metrics.js"
 import type { CommandRequest } from "../model/Request.js"
 import { type Reply, textReply } from "../model/Reply.js"
 import { authorize, isTrusted } from "../policy/Policy.js"
@@ -58,7 +58,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
 }
 
 const count = (commandClass: string, outcome: CommandOutcome) =>
-  Metric.increment(Metric.tagged(Metric.tagged(commandsHandled, "class", commandClass), "outcome", outcome))
+  Metric.increment(commandCounter(commandClass, outcome))
 
 const finish = (commandClass: string, handled: Handled) =>
   Effect.as(count(commandClass, handled.outcome), handled.reply)
@@ -117,4 +117,4 @@ export const handleCommand = (
     }
     const handled = yield* execute(handler, { request, args: parsed.args, context, settings }, canonical)
     return yield* finish(decision.commandClass, handled)
-  }).pipe(Effect.withSpan("Router.handleCommand"))
+  })

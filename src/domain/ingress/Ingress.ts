@@ -25,7 +25,7 @@ const refuse = () => new IngressRefused({ reason: "store-unavailable" })
  * cannot answer refuses the event (fail closed). The command itself never fails: every problem is
  * a reply. A defect while handling releases the claim so a platform retry can run it again.
  */
-export const handleInbound = Effect.fn("Ingress.handleInbound")(function*(event: InboundEvent) {
+export const handleInbound = Effect.fnUntraced(function*(event: InboundEvent) {
   if (event.eventKey.trim() === "") return yield* new IngressRefused({ reason: "invalid-event-key" })
   const store = yield* ReplayStore
   const outcome = yield* store.claim(event.eventKey, event.replayTtlMillis).pipe(Effect.mapError(refuse))

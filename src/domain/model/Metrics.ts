@@ -24,3 +24,19 @@ export const backendLatency = Metric.histogram(
   MetricBoundaries.fromIterable([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120]),
   "Backend call latency by operation and outcome"
 )
+
+/**
+ * `Metric.tagged` builds a new metric key (and hashes it) on every call; on a per-message path
+ * that is measurable. Tagged instances are built once per tag combination and reused.
+ */
+const commandCounters = new Map<string, Metric.Metric.Counter<number>>()
+
+export const commandCounter = (commandClass: string, outcome: string): Metric.Metric.Counter<number> => {
+  const key = `${commandClass}\u0000${outcome}`
+  let counter = commandCounters.get(key)
+  if (counter === undefined) {
+    counter = Metric.tagged(Metric.tagged(commandsHandled, "class", commandClass), "outcome", outcome)
+    commandCounters.set(key, counter)
+  }
+  return counter
+}

@@ -62,6 +62,7 @@ describe("SqliteStorage", () => {
       }))
     }))
 
+  // Purging runs at most once a second (bounded work on the claim path), so the clock moves 1 s.
   it.scoped("expired replay rows are purged as claims arrive", () =>
     Effect.gen(function*() {
       const filename = join(yield* tempDir, "connector.db")
@@ -69,7 +70,7 @@ describe("SqliteStorage", () => {
         const replay = yield* ReplayStore
         yield* Effect.forEach(["a", "b", "c", "d"], (k) => replay.claim(k, 100), { discard: true })
         yield* replay.claim("live", 10_000)
-        yield* TestClock.adjust(100)
+        yield* TestClock.adjust(1_000)
         yield* replay.claim("new", 10_000)
       }))
       const rows = yield* withRawSql(filename, (sql) => sql<{ key: string }>`SELECT key FROM replay_claims ORDER BY key`)
