@@ -58,11 +58,7 @@ const make = (options: BackendHttpOptions) =>
     const track = (operation: string) => <A>(effect: Effect.Effect<A, BackendError>) =>
       Effect.gen(function*() {
         const [elapsed, exit] = yield* Effect.timed(Effect.exit(effect))
-        const metric = backendLatency.pipe(
-          Metric.tagged("operation", operation),
-          Metric.tagged("outcome", outcomeOf(exit))
-        )
-        yield* Metric.update(metric, Duration.toSeconds(elapsed))
+        yield* Metric.update(backendLatency(operation, outcomeOf(exit)), Duration.toSeconds(elapsed))
         return yield* exit
       })
 

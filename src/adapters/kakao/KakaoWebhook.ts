@@ -1,7 +1,7 @@
 import { Cause, Duration, Effect, Either, Exit, Fiber, Metric, Option } from "effect"
 import type { IngressRefused } from "../../domain/Errors.js"
 import { handleInbound, type IngressOutcome } from "../../domain/ingress/Ingress.js"
-import { inboundEvents } from "../../domain/model/Metrics.js"
+import { inboundCounter } from "../../domain/model/Metrics.js"
 import type { Backend } from "../../ports/Backend.js"
 import type { JobLedger } from "../../ports/JobLedger.js"
 import type { RateLimiter } from "../../ports/RateLimiter.js"
@@ -52,9 +52,10 @@ const json = (status: number, body: unknown): RawResponse => ({ status, headers:
 
 const OUTCOMES = ["handled", "duplicate", "refused", "malformed", "error"] as const
 type Outcome = typeof OUTCOMES[number]
-const counters = Object.fromEntries(
-  OUTCOMES.map((o) => [o, Metric.tagged(Metric.tagged(inboundEvents, "platform", "kakao"), "outcome", o)])
-) as Record<Outcome, Metric.Metric.Counter<number>>
+const counters = Object.fromEntries(OUTCOMES.map((o) => [o, inboundCounter("kakao", o)])) as Record<
+  Outcome,
+  Metric.Metric.Counter<number>
+>
 /** Counts one inbound Kakao event by how it ended. */
 const count = (outcome: Outcome) => Metric.increment(counters[outcome])
 

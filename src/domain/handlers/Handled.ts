@@ -5,7 +5,7 @@ import { type Reply, textReply } from "../model/Reply.js"
 import type { CoreSettings } from "../model/Settings.js"
 import { Texts } from "../render/Texts.js"
 
-/** Outcome label of a handled command, as counted by the `commandsHandled` metric. */
+/** Outcome label of a handled command, as counted by the `commandCounter` metrics. */
 export type CommandOutcome = "ok" | "denied" | "rate_limited" | "error" | "usage" | "unknown"
 
 /** A handler's reply plus how the command ended (for metrics; never shown). */

@@ -24,7 +24,7 @@ const closedPortUrl = async (): Promise<string> => {
 }
 
 const histogramCount = (operation: string, outcome: string) =>
-  Metric.value(backendLatency.pipe(Metric.tagged("operation", operation), Metric.tagged("outcome", outcome))).pipe(
+  Metric.value(backendLatency(operation, outcome)).pipe(
     Effect.map((state: MetricState.MetricState.Histogram) => state.count)
   )
 

@@ -4,7 +4,7 @@ import { Deferred, Effect, FastCheck as fc, Layer, Logger, LogLevel, Metric, Que
 import { isLoopbackHttpUrl } from "../../../src/adapters/http/PublicUrl.js"
 import { WebhookServer } from "../../../src/adapters/http/WebhookServer.js"
 import { kakaoRoute, type KakaoRouteOptions } from "../../../src/adapters/kakao/KakaoWebhook.js"
-import { inboundEvents } from "../../../src/domain/model/Metrics.js"
+import { inboundCounter } from "../../../src/domain/model/Metrics.js"
 import type { ReplayStore } from "../../../src/ports/ReplayStore.js"
 import { postJson, send } from "../http/client.js"
 import { fakeReplayStore, otherPorts } from "./fakes.js"
@@ -51,7 +51,7 @@ const callbackServer = Effect.gen(function*() {
 })
 
 const kakaoCount = (outcome: string) =>
-  Effect.map(Metric.value(Metric.tagged(Metric.tagged(inboundEvents, "platform", "kakao"), "outcome", outcome)), (s) => s.count)
+  Effect.map(Metric.value(inboundCounter("kakao", outcome)), (s) => s.count)
 
 const isSkillResponse = (json: unknown) => {
   const j = json as { version?: unknown; template?: { outputs?: Array<{ simpleText?: { text?: unknown } }> } }

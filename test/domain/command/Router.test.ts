@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Metric, MetricState } from "effect"
 import { handleCommand } from "../../../src/domain/command/Router.js"
-import { commandsHandled } from "../../../src/domain/model/Metrics.js"
+import { commandCounter } from "../../../src/domain/model/Metrics.js"
 import { Texts } from "../../../src/domain/render/Texts.js"
 import { RateLimiter } from "../../../src/ports/RateLimiter.js"
 import { Backend } from "../../../src/ports/Backend.js"
@@ -161,7 +161,7 @@ describe("pipeline: handler defects", () => {
 
 describe("metrics", () => {
   const counterValue = (commandClass: string, outcome: string) =>
-    Metric.value(Metric.tagged(Metric.tagged(commandsHandled, "class", commandClass), "outcome", outcome)).pipe(
+    Metric.value(commandCounter(commandClass, outcome)).pipe(
       Effect.map((state: MetricState.MetricState.Counter<number>) => state.count)
     )
 
