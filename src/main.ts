@@ -14,7 +14,7 @@ import { OperatorServerLive } from "./adapters/http/OperatorServer.js"
 import { WebhookServer } from "./adapters/http/WebhookServer.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
-import { announce, probeBackend } from "./adapters/runtime/Startup.js"
+import { announce, probeBackend, unservedPlatforms, warnUnserved } from "./adapters/runtime/Startup.js"
 import { RateLimiterMemory } from "./adapters/storage/memory/RateLimiterMemory.js"
 import { SqliteStorage } from "./adapters/storage/sqlite/SqliteStorage.js"
 
@@ -58,7 +58,19 @@ const App = Layer.unwrapEffect(
       ),
       kakaoFor(config)
     )
-    const Startup = Layer.effectDiscard(Effect.zipRight(announce(warnings, info), probeBackend))
+    const unserved = unservedPlatforms({
+      telegram: config.telegram.enabled,
+      discord: config.discord.enabled,
+      line: config.line.enabled,
+      whatsapp: config.whatsapp.enabled,
+      wechat: config.wechat.enabled,
+      kakao: config.kakao.enabled,
+      slack: config.slack.enabled,
+      feishu: config.feishu.enabled
+    })
+    const Startup = Layer.effectDiscard(
+      Effect.all([announce(warnings, info), warnUnserved(unserved), probeBackend], { discard: true })
+    )
     return Layer.mergeAll(Startup, Servers).pipe(
       Layer.tap(() => Effect.logInfo("Connector ready")),
       Layer.provide(portsFor(config)),
