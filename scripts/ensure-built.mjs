@@ -1,4 +1,4 @@
-// `npm start` right after `npm ci`: build once when dist/ is missing or older than src/.
+// `npm start` right after a fresh install: build once when dist/ is missing or older than src/.
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { execSync } from "node:child_process"
