@@ -97,27 +97,14 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => 
 
 const decoder = new TextDecoder()
 
-/** The answer as the reference wrapper sees it: success JSON, or the rejection built from the body. */
-export const readJson = (
+/**
+ * The bytes of a success answer (at most `maxBytes`, else `tooLarge`), or the rejection the
+ * reference wrapper builds from an error answer's body.
+ */
+const successBytes = (
   response: HttpClientResponse.HttpClientResponse,
-  maxBytes: number
-): Effect.Effect<Json, BackendError> =>
-  Effect.gen(function*() {
-    if (!isSuccessStatus(response.status)) {
-      const bytes = yield* readBounded(response, MAX_ERROR_BODY_BYTES)
-      return yield* rejection(response.status, bytes === undefined ? undefined : decoder.decode(bytes))
-    }
-    const bytes = yield* readBounded(response, maxBytes)
-    if (bytes === undefined) {
-      return yield* new BackendError({ reason: "malformed", status: response.status, message: "response too large" })
-    }
-    return successJson(decoder.decode(bytes))
-  })
-
-/** Raw bytes of a success answer, refused as `rejected` above `maxBytes`. */
-export const readBytes = (
-  response: HttpClientResponse.HttpClientResponse,
-  maxBytes: number
+  maxBytes: number,
+  tooLarge: "malformed" | "rejected"
 ): Effect.Effect<Uint8Array, BackendError> =>
   Effect.gen(function*() {
     if (!isSuccessStatus(response.status)) {
@@ -126,7 +113,20 @@ export const readBytes = (
     }
     const bytes = yield* readBounded(response, maxBytes)
     if (bytes === undefined) {
-      return yield* new BackendError({ reason: "rejected", status: response.status, message: "response too large" })
+      return yield* new BackendError({ reason: tooLarge, status: response.status, message: "response too large" })
     }
     return bytes
   })
+
+/** The answer as the reference wrapper sees it: success JSON, or the rejection built from the body. */
+export const readJson = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<Json, BackendError> =>
+  Effect.map(successBytes(response, maxBytes, "malformed"), (bytes) => successJson(decoder.decode(bytes)))
+
+/** Raw bytes of a success answer, refused as `rejected` above `maxBytes`. */
+export const readBytes = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<Uint8Array, BackendError> => successBytes(response, maxBytes, "rejected")
