@@ -1,7 +1,13 @@
 import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { describe, expect } from "vitest"
-import { claimQuery, laterClaimOutcome, transitionQuery, uniqueByKey } from "../../../src/adapters/storage/sqlite/ReplayBatch.js"
+import {
+  claimQuery,
+  laterClaimOutcome,
+  transitionQuery,
+  transitionSegments,
+  uniqueByKey
+} from "../../../src/adapters/storage/sqlite/ReplayBatch.js"
 import { ReplayStore } from "../../../src/ports/ReplayStore.js"
 import { tempSqliteStorage } from "./tempSqlite.js"
 
@@ -66,5 +72,24 @@ describe("SqliteStorage group commit", () => {
       const outcomes = yield* Effect.all(keys.map((k) => store.claim(k, TTL)), { concurrency: "unbounded" })
       expect(outcomes.filter((o) => o === "claimed")).toHaveLength(300)
       expect(outcomes.filter((o) => o === "duplicate_in_flight")).toHaveLength(300)
+    }).pipe(Effect.provide(tempSqliteStorage())))
+})
+
+describe("transition segments", () => {
+  const op = (key: string, transition: "commit" | "release" | "fail") => ({ key, now: 1, expiresAt: 2, transition })
+  it("start a new segment whenever a key repeats, keeping order", () => {
+    const segments = transitionSegments([op("a", "fail"), op("b", "commit"), op("a", "commit"), op("c", "release")])
+    expect(segments.map((s) => s.map((o) => `${o.key}:${o.transition}`))).toEqual([
+      ["a:fail", "b:commit"],
+      ["a:commit", "c:release"]
+    ])
+  })
+
+  it.scoped("fail then commit of one key in one batch ends terminal, as asked", () =>
+    Effect.gen(function*() {
+      const store = yield* ReplayStore
+      yield* store.claim("k", TTL)
+      yield* Effect.all([store.fail("k", TTL), store.commit("k", TTL)], { concurrency: "unbounded" })
+      expect(yield* store.claim("k", TTL)).toBe("duplicate_after_terminal_failure")
     }).pipe(Effect.provide(tempSqliteStorage())))
 })

@@ -72,3 +72,25 @@ export const uniqueByKey = <A extends { readonly key: string }>(ops: ReadonlyArr
   const seen = new Set<string>()
   return ops.filter((op) => (seen.has(op.key) ? false : (seen.add(op.key), true)))
 }
+
+/**
+ * Splits transitions into segments in which every key appears once, keeping arrival order: inside
+ * a segment each kind is one statement, and segments are written in order, so two transitions of
+ * one key in the same batch apply in the order they were asked for.
+ */
+export const transitionSegments = (ops: ReadonlyArray<TransitionOp>): ReadonlyArray<ReadonlyArray<TransitionOp>> => {
+  const segments: Array<Array<TransitionOp>> = []
+  let current: Array<TransitionOp> = []
+  let keys = new Set<string>()
+  for (const op of ops) {
+    if (keys.has(op.key)) {
+      segments.push(current)
+      current = []
+      keys = new Set()
+    }
+    current.push(op)
+    keys.add(op.key)
+  }
+  if (current.length > 0) segments.push(current)
+  return segments
+}

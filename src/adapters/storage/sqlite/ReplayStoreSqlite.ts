@@ -3,7 +3,15 @@ import { Cause, Chunk, Clock, Deferred, Effect, Queue, Schema, type Scope } from
 import { type ClaimOutcome, ReplayStore } from "../../../ports/ReplayStore.js"
 import { StoreError } from "../../../ports/StoreError.js"
 import { clampTtl, normalizeKey, type Transition } from "../ReplayLifecycle.js"
-import { type ClaimOp, claimQuery, laterClaimOutcome, transitionQuery, type TransitionOp, uniqueByKey } from "./ReplayBatch.js"
+import {
+  type ClaimOp,
+  claimQuery,
+  laterClaimOutcome,
+  transitionQuery,
+  type TransitionOp,
+  transitionSegments,
+  uniqueByKey
+} from "./ReplayBatch.js"
 import { refail } from "./sqlErrors.js"
 
 /** Expired rows deleted per purge: bounded work, run at most once a second. */
@@ -64,11 +72,13 @@ export const makeReplayStoreSqlite = (sql: SqlClient.SqlClient): Effect.Effect<R
     const write = (jobs: ReadonlyArray<Job>) =>
       Effect.gen(function*() {
         const transitions = jobs.flatMap((j) => (j._tag === "transition" ? [j.op] : []))
-        for (const name of ["commit", "release", "fail"] as const) {
-          const ops = uniqueByKey(transitions.filter((op) => op.transition === name))
-          if (ops.length > 0) {
-            const q = transitionQuery(name, ops)
-            yield* sql.unsafe(q.text, q.params)
+        for (const segment of transitionSegments(transitions)) {
+          for (const name of ["commit", "release", "fail"] as const) {
+            const ops = segment.filter((op) => op.transition === name)
+            if (ops.length > 0) {
+              const q = transitionQuery(name, ops)
+              yield* sql.unsafe(q.text, q.params)
+            }
           }
         }
         const claims = uniqueByKey(jobs.flatMap((j) => (j._tag === "claim" ? [j.op] : [])))
