@@ -5,7 +5,7 @@ import type { ConnectorConfig } from "./ConnectorConfig.js"
 
 /** The core's secret-free view of the configuration (trust lists keyed by platform name). */
 export const toCoreSettings = (config: ConnectorConfig): CoreSettings => ({
-  adminUsers: config.policy.adminUsers,
+  ...config.policy,
   trust: {
     telegram: { users: config.telegram.allowedUsers, chats: config.telegram.allowedChats },
     discord: { users: config.discord.allowedUsers, chats: config.discord.allowedChannels },
@@ -16,13 +16,7 @@ export const toCoreSettings = (config: ConnectorConfig): CoreSettings => ({
     slack: { users: config.slack.allowedUsers, chats: config.slack.allowedChannels },
     feishu: { users: config.feishu.allowedUsers, chats: config.feishu.allowedChats }
   },
-  commandOverrides: config.policy.commandOverrides,
-  allowFrom: config.policy.allowFrom,
-  adminTokenConfigured: Option.isSome(config.backend.adminToken),
-  rateLimitUserRpm: config.policy.rateLimitUserRpm,
-  rateLimitChannelRpm: config.policy.rateLimitChannelRpm,
-  maxCommandLength: config.policy.maxCommandLength,
-  chatTrustedOnly: config.policy.chatTrustedOnly
+  adminTokenConfigured: Option.isSome(config.backend.adminToken)
 })
 
 /** Provides the `Settings` port from a loaded configuration. */

@@ -1,23 +1,26 @@
 import { Effect } from "effect"
-import { COMMAND_CLASSES, type CommandClass, type IdList } from "../../domain/model/Settings.js"
+import { COMMAND_CLASSES, type CommandClass, type CoreSettings, type IdList } from "../../domain/model/Settings.js"
 import { canonicalCommand } from "./CommandAliases.js"
 import { type ConfigLoadError, malformed } from "./ConfigLoadError.js"
 import { coveredBy, readIdList } from "./IdLists.js"
 import { clampSpec } from "./Parse.js"
 import { type Notes, readInt, readRaw, readStrictBoolean } from "./Read.js"
 
-/** Who may run what: admins, per-command class overrides, allow-from lists, limits. */
-export interface PolicyConfig {
-  readonly adminUsers: IdList
-  /** Canonical command (`/interrupt`) -> class, whichever alias the key named. */
-  readonly commandOverrides: ReadonlyMap<string, CommandClass>
-  /** Only non-empty lists appear; a listed class admits exactly its list (admins included). */
-  readonly allowFrom: Readonly<Partial<Record<CommandClass, IdList>>>
-  readonly rateLimitUserRpm: number
-  readonly rateLimitChannelRpm: number
-  readonly maxCommandLength: number
-  readonly chatTrustedOnly: boolean
-}
+/**
+ * Who may run what: admins, per-command class overrides (keys resolved from any alias to the
+ * canonical command), allow-from lists (only non-empty ones), limits. The fields are the core's
+ * own, documented on `CoreSettings`.
+ */
+export type PolicyConfig = Pick<
+  CoreSettings,
+  | "adminUsers"
+  | "commandOverrides"
+  | "allowFrom"
+  | "rateLimitUserRpm"
+  | "rateLimitChannelRpm"
+  | "maxCommandLength"
+  | "chatTrustedOnly"
+>
 
 export const OVERRIDES_VAR = "OPENCLAW_COMMAND_OVERRIDES"
 export const allowFromVar = (cls: CommandClass): string => `OPENCLAW_COMMAND_ALLOW_FROM_${cls.toUpperCase()}`
