@@ -15,6 +15,7 @@ import { WebhookServer } from "./adapters/http/WebhookServer.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
 import { announce, probeBackend, unservedPlatforms, warnUnserved } from "./adapters/runtime/Startup.js"
+import { PlatformHealthMemory } from "./adapters/storage/memory/PlatformHealthMemory.js"
 import { RateLimiterMemory } from "./adapters/storage/memory/RateLimiterMemory.js"
 import { SqliteStorage } from "./adapters/storage/sqlite/SqliteStorage.js"
 
@@ -34,7 +35,13 @@ const portsFor = (config: ConnectorConfig) => {
   const BackendLive = BackendHttp.layer({ baseUrl: config.backend.url, adminToken: config.backend.adminToken }).pipe(
     Layer.provide(NodeHttpClient.layerUndici)
   )
-  return Layer.mergeAll(storageFor(config), BackendLive, SettingsLive, RateLimiterMemory.pipe(Layer.provide(SettingsLive)))
+  return Layer.mergeAll(
+    storageFor(config),
+    BackendLive,
+    SettingsLive,
+    RateLimiterMemory.pipe(Layer.provide(SettingsLive)),
+    PlatformHealthMemory
+  )
 }
 
 const kakaoFor = (config: ConnectorConfig) =>

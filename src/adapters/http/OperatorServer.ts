@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Either, Layer, Metric } from "effect"
 import { createServer } from "node:http"
 import { Backend } from "../../ports/Backend.js"
+import { PlatformHealth } from "../../ports/PlatformHealth.js"
 import { StoreProbe } from "../../ports/StoreProbe.js"
 import { renderPrometheus } from "./OperatorMetrics.js"
 
@@ -44,12 +45,17 @@ const backendCheck = (timeout: Duration.DurationInput) =>
     return { ok: true } as Check
   })
 
-/** GET /readyz: 200 when the store is usable and the backend answers its health check, else 503. */
+/**
+ * GET /readyz: 200 when the store is usable and the backend answers its health check, else 503.
+ * Platform installations are listed with their last seen health for the operator; a revoked
+ * token is shown, not made a readiness failure (the other platforms keep serving).
+ */
 export const readiness = (timeout: Duration.DurationInput) =>
   Effect.gen(function*() {
     const [store, backend] = yield* Effect.all([storeCheck, backendCheck(timeout)], { concurrency: 2 })
+    const platforms = yield* Effect.flatMap(PlatformHealth, (health) => health.snapshot)
     const ready = store.ok && backend.ok
-    return { status: ready ? 200 : 503, body: { ready, checks: { store, backend } } }
+    return { status: ready ? 200 : 503, body: { ready, checks: { store, backend }, platforms } }
   })
 
 export const operatorRoutes = (options: OperatorServerOptions) =>
@@ -68,7 +74,7 @@ export const operatorRoutes = (options: OperatorServerOptions) =>
     )
   ])
 
-/** The operator server as a Layer; it needs the Backend and StoreProbe ports from the app. */
+/** The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from the app. */
 export const OperatorServerLive = (options: OperatorServerOptions) =>
   HttpLayerRouter.serve(operatorRoutes(options), { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provide(NodeHttpServer.layer(() => createServer(), { host: options.bind, port: options.port }))

@@ -6,6 +6,8 @@ import { renderPrometheus } from "../../../src/adapters/http/OperatorMetrics.js"
 import { Backend, BackendError } from "../../../src/ports/Backend.js"
 import { StoreError } from "../../../src/ports/StoreError.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
+import { PlatformHealthMemory } from "../../../src/adapters/storage/memory/PlatformHealthMemory.js"
+import { PlatformHealth } from "../../../src/ports/PlatformHealth.js"
 
 const backendUp = Layer.mock(Backend, { health: Effect.succeed({ ok: true }) })
 const backendDown = Layer.mock(Backend, {
@@ -17,14 +19,14 @@ const storeBroken = Layer.succeed(StoreProbe, {
   probe: Effect.fail(new StoreError({ reason: "unavailable", operation: "probe" }))
 })
 
-const serve = (ports: Layer.Layer<Backend | StoreProbe>) =>
+const serve = (ports: Layer.Layer<Backend | StoreProbe | PlatformHealth>) =>
   HttpLayerRouter.toWebHandler(
     Layer.mergeAll(operatorRoutes({ bind: "127.0.0.1", port: 0, backendProbeTimeout: "50 millis" }), ports),
     { disableLogger: true }
   )
 
 const get = async (ports: Layer.Layer<Backend | StoreProbe>, path: string) => {
-  const { handler, dispose } = serve(ports)
+  const { handler, dispose } = serve(Layer.merge(ports, PlatformHealthMemory))
   try {
     const res = await handler(new Request(`http://127.0.0.1${path}`))
     return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() }
@@ -43,7 +45,28 @@ describe("operator server", () => {
   it("/readyz is 200 when the store and the backend both answer", async () => {
     const res = await get(Layer.merge(backendUp, storeOk), "/readyz")
     expect(res.status).toBe(200)
-    expect(JSON.parse(res.text)).toEqual({ ready: true, checks: { store: { ok: true }, backend: { ok: true } } })
+    expect(JSON.parse(res.text)).toEqual({ ready: true, checks: { store: { ok: true }, backend: { ok: true } }, platforms: [] })
+  })
+
+  it("/readyz lists platform health without failing readiness on a revoked installation", async () => {
+    const revoked = Layer.effect(
+      PlatformHealth,
+      Effect.gen(function*() {
+        const health = yield* PlatformHealth
+        yield* health.record("line", "", "invalid_token", "HTTP 401")
+        return health
+      })
+    ).pipe(Layer.provide(PlatformHealthMemory))
+    const { handler, dispose } = serve(Layer.mergeAll(backendUp, storeOk, revoked))
+    try {
+      const res = await handler(new Request("http://127.0.0.1/readyz"))
+      expect(res.status).toBe(200)
+      const body = await res.json() as { platforms: Array<Record<string, unknown>> }
+      expect(body.platforms).toHaveLength(1)
+      expect(body.platforms[0]).toMatchObject({ platform: "line", installation: "", state: "invalid_token", detail: "HTTP 401" })
+    } finally {
+      await dispose()
+    }
   })
 
   it("/readyz is 503 with the reason when the store fails", async () => {

@@ -1,0 +1,140 @@
+import { Duration, Effect, Schema } from "effect"
+import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
+
+/**
+ * Outbound JSON calls to a platform API (LINE, WhatsApp Graph, WeChat), with the rules every
+ * platform adapter shares:
+ * - bounded by a timeout; redirects are not followed; the URL (which may carry a token, WeChat's
+ *   `access_token`) and the headers are never logged or put in an error;
+ * - classified as the reference's relay classifier does (spec §8.5): 2xx ok, 401/410 invalid
+ *   credentials, 429 rate limited, 408/5xx transient, anything else rejected;
+ * - 429 and transient answers are retried with backoff (429 honours `Retry-After`, capped), a
+ *   network failure only when the request certainly never reached the server or the caller says
+ *   the call is idempotent (LINE's `X-Line-Retry-Key`): a message is never sent twice by us;
+ * - the installation's health is recorded: 401 -> invalid_token, 410 -> revoked (decisions.md:
+ *   visible in /readyz instead of silently disabling the adapter), success -> ok.
+ */
+export class PlatformCallError extends Schema.TaggedError<PlatformCallError>()("PlatformCallError", {
+  reason: Schema.Literal("unreachable", "auth-invalid", "rate-limited", "rejected", "malformed"),
+  platform: Schema.String,
+  status: Schema.optional(Schema.Number),
+  /** A bounded, token-free excerpt of the platform's error (e.g. LINE `message`, WeChat `errmsg`). */
+  detail: Schema.optional(Schema.String)
+}) {}
+
+export interface ApiCall {
+  readonly platform: string
+  /** Health is recorded under this installation ("" for single-installation platforms). */
+  readonly installation?: string
+  readonly method: "GET" | "POST"
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly json?: unknown
+  readonly timeoutMillis?: number
+  /** Extra attempts after the first for retryable outcomes (default 2). */
+  readonly retries?: number
+  /** The platform deduplicates repeats of this call, so an unknown outcome may be retried. */
+  readonly idempotent?: boolean
+}
+
+export interface ApiAnswer {
+  readonly status: number
+  /** Parsed JSON, or `undefined` for an empty or non-JSON body. */
+  readonly body: unknown
+}
+
+const MAX_DETAIL = 200
+const MAX_RETRY_AFTER_SECONDS = 30
+
+type Attempt =
+  | { readonly _tag: "Answer"; readonly status: number; readonly body: unknown; readonly retryAfter: number | undefined }
+  | { readonly _tag: "NetworkError"; readonly neverSent: boolean }
+
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
+
+const causeCode = (error: unknown): string | undefined => {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause
+  return typeof cause?.code === "string" ? cause.code : undefined
+}
+
+const parseRetryAfter = (value: string | null): number | undefined => {
+  if (value === null) return undefined
+  const seconds = Number(value.trim())
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, MAX_RETRY_AFTER_SECONDS) : undefined
+}
+
+const attempt = (call: ApiCall): Effect.Effect<Attempt> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      const init: RequestInit = { method: call.method, headers: { ...call.headers }, redirect: "manual", signal }
+      if (call.json !== undefined) {
+        init.headers = { "content-type": "application/json; charset=utf-8", ...call.headers }
+        init.body = JSON.stringify(call.json)
+      }
+      const res = await fetch(call.url, init)
+      const text = await res.text()
+      let body: unknown = undefined
+      try {
+        body = text === "" ? undefined : JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      return { _tag: "Answer", status: res.status, body, retryAfter: parseRetryAfter(res.headers.get("retry-after")) } as Attempt
+    },
+    catch: (error) => error
+  }).pipe(
+    Effect.timeoutFail({ duration: Duration.millis(call.timeoutMillis ?? 10_000), onTimeout: () => "timeout" as const }),
+    Effect.catchAll((error) =>
+      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && NEVER_SENT.has(causeCode(error) ?? "") })
+    )
+  )
+
+/** A short, token-free excerpt of a platform error body, for logs and diagnostics. */
+export const errorDetail = (body: unknown): string | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const record = body as Record<string, unknown>
+  const nested = typeof record["error"] === "object" && record["error"] !== null ? record["error"] as Record<string, unknown> : {}
+  const candidate = record["message"] ?? record["errmsg"] ?? nested["message"] ?? record["description"]
+  return typeof candidate === "string" ? candidate.replace(/https?:\/\/\S+/g, "<url>").slice(0, MAX_DETAIL) : undefined
+}
+
+const healthOf = (status: number): HealthState | undefined =>
+  status === 401 ? "invalid_token" : status === 410 ? "revoked" : status === 429 ? "rate_limited" : undefined
+
+const backoff = (n: number) => Duration.millis(Math.min(500 * 2 ** n, 8_000))
+
+export const callPlatformApi = (call: ApiCall): Effect.Effect<ApiAnswer, PlatformCallError, PlatformHealth> =>
+  Effect.gen(function*() {
+    const health = yield* PlatformHealth
+    const installation = call.installation ?? ""
+    const retries = Math.max(0, call.retries ?? 2)
+    const fail = (reason: PlatformCallError["reason"], status?: number, body?: unknown) =>
+      new PlatformCallError({ reason, platform: call.platform, status, detail: errorDetail(body) })
+    for (let n = 0;; n++) {
+      const result = yield* attempt(call)
+      const last = n >= retries
+      if (result._tag === "NetworkError") {
+        if (!last && (result.neverSent || call.idempotent === true)) {
+          yield* Effect.sleep(backoff(n))
+          continue
+        }
+        yield* health.record(call.platform, installation, "unreachable", "no answer")
+        return yield* fail("unreachable")
+      }
+      const { status, body } = result
+      if (status >= 200 && status < 300) {
+        yield* health.record(call.platform, installation, "ok", `HTTP ${status}`)
+        return { status, body }
+      }
+      const state = healthOf(status)
+      if (state !== undefined) yield* health.record(call.platform, installation, state, `HTTP ${status}`)
+      if (status === 401 || status === 410) return yield* fail("auth-invalid", status, body)
+      const retryable = status === 429 || status === 408 || status >= 500
+      if (retryable && !last) {
+        yield* Effect.sleep(status === 429 && result.retryAfter !== undefined ? Duration.seconds(result.retryAfter) : backoff(n))
+        continue
+      }
+      if (status !== 429) yield* health.record(call.platform, installation, status >= 500 ? "unreachable" : "rejected", `HTTP ${status}`)
+      return yield* fail(status === 429 ? "rate-limited" : retryable ? "unreachable" : "rejected", status, body)
+    }
+  })
