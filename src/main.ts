@@ -13,6 +13,10 @@ import { dotenvConfigLayer } from "./adapters/config/Dotenv.js"
 import { OperatorServerLive } from "./adapters/http/OperatorServer.js"
 import { WebhookServer } from "./adapters/http/WebhookServer.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
+import { lineLive } from "./adapters/line/LineLive.js"
+import { wechatLive } from "./adapters/wechat/WeChatLive.js"
+import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
+import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
 import { announce, probeBackend, unservedPlatforms, warnUnserved } from "./adapters/runtime/Startup.js"
 import { PlatformHealthMemory } from "./adapters/storage/memory/PlatformHealthMemory.js"
@@ -40,7 +44,8 @@ const portsFor = (config: ConnectorConfig) => {
     BackendLive,
     SettingsLive,
     RateLimiterMemory.pipe(Layer.provide(SettingsLive)),
-    PlatformHealthMemory
+    PlatformHealthMemory,
+    CallbackKey.layer({ stateDir: config.stateDir, secretKey: config.secretKey })
   )
 }
 
@@ -63,7 +68,10 @@ const App = Layer.unwrapEffect(
       OperatorServerLive(config.operator).pipe(
         Layer.tap(() => Effect.logInfo(`Operator server listening on ${config.operator.bind}:${config.operator.port}`))
       ),
-      kakaoFor(config)
+      kakaoFor(config),
+      lineLive(config),
+      whatsappLive(config),
+      wechatLive(config)
     )
     const unserved = unservedPlatforms({
       telegram: config.telegram.enabled,
