@@ -35,6 +35,8 @@ export interface ApiCall {
   readonly retries?: number
   /** The platform deduplicates repeats of this call, so an unknown outcome may be retried. */
   readonly idempotent?: boolean
+  /** First backoff step (default 500 ms, doubling, at most 8 s). */
+  readonly backoffMillis?: number
 }
 
 export interface ApiAnswer {
@@ -101,7 +103,7 @@ export const errorDetail = (body: unknown): string | undefined => {
 const healthOf = (status: number): HealthState | undefined =>
   status === 401 ? "invalid_token" : status === 410 ? "revoked" : status === 429 ? "rate_limited" : undefined
 
-const backoff = (n: number) => Duration.millis(Math.min(500 * 2 ** n, 8_000))
+const backoff = (call: ApiCall, n: number) => Duration.millis(Math.min((call.backoffMillis ?? 500) * 2 ** n, 8_000))
 
 export const callPlatformApi = (call: ApiCall): Effect.Effect<ApiAnswer, PlatformCallError, PlatformHealth> =>
   Effect.gen(function*() {
@@ -115,7 +117,7 @@ export const callPlatformApi = (call: ApiCall): Effect.Effect<ApiAnswer, Platfor
       const last = n >= retries
       if (result._tag === "NetworkError") {
         if (!last && (result.neverSent || call.idempotent === true)) {
-          yield* Effect.sleep(backoff(n))
+          yield* Effect.sleep(backoff(call, n))
           continue
         }
         yield* health.record(call.platform, installation, "unreachable", "no answer")
@@ -131,7 +133,7 @@ export const callPlatformApi = (call: ApiCall): Effect.Effect<ApiAnswer, Platfor
       if (status === 401 || status === 410) return yield* fail("auth-invalid", status, body)
       const retryable = status === 429 || status === 408 || status >= 500
       if (retryable && !last) {
-        yield* Effect.sleep(status === 429 && result.retryAfter !== undefined ? Duration.seconds(result.retryAfter) : backoff(n))
+        yield* Effect.sleep(status === 429 && result.retryAfter !== undefined ? Duration.seconds(result.retryAfter) : backoff(call, n))
         continue
       }
       if (status !== 429) yield* health.record(call.platform, installation, status >= 500 ? "unreachable" : "rejected", `HTTP ${status}`)
