@@ -1,0 +1,4 @@
+import { kakaoDriver } from "./drivers/kakaoDriver.js"
+import { webhookContract } from "./webhookContract.js"
+
+webhookContract(kakaoDriver)
