@@ -3,44 +3,20 @@
 // server that parses the same JSON and answers, side by side, 20 connections for 10 s each.
 // Each request comes from a distinct user so no rate limit or dedupe short-circuits the work.
 // Usage: npm run bench   (BENCH_SECONDS and BENCH_CONNECTIONS override the defaults)
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createServer } from "node:net"
 import { runLoad } from "./load.mjs"
+import { fmt, freePort, root, start, stop, untilReady } from "./support.mjs"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
-const root = join(import.meta.dirname, "..")
-
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)) })
-})
-
-const start = (args, env, ready) => new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : []), ...args], { cwd: env.CWD ?? root, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-  let out = ""
-  const onData = (d) => { out += d; if (ready.test(out)) resolve(child) }
-  child.stdout.on("data", onData); child.stderr.on("data", onData)
-  child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)))
-})
-// The service runs with log level "warning" (no per-request info lines), so readiness is polled.
-const untilReady = async (url, tries = 200) => {
-  for (let i = 0; i < tries; i++) {
-    try { if ((await fetch(url)).status < 500) return } catch {}
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`not ready: ${url}`)
-}
-const stop = (child) => new Promise((resolve) => { child.removeAllListeners("exit"); child.once("exit", resolve); child.kill("SIGTERM") })
 
 const body = (i) => JSON.stringify({
   userRequest: { utterance: "/help", user: { id: `bench-user-${i}`, type: "botUserKey" }, block: { id: "b", name: "b" } },
   bot: { id: "bot", name: "bench" }, action: { id: "a", name: "a", params: {} }
 })
 
-const fmt = (r) => `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`
 
 const main = async () => {
   const workDir = mkdtempSync(join(tmpdir(), "openclaw-bench-"))

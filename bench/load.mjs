@@ -1,6 +1,6 @@
 // A small closed-loop HTTP load generator: N keep-alive connections, each sending its next
 // request as soon as the previous answer arrived, for a fixed duration. Bounded in count and
-// time, loopback only.
+// time, loopback only. `body(i)` returns the i-th request body, or `{ body, headers }`.
 import http from "node:http"
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -28,11 +28,13 @@ export const runLoad = ({ url, connections, durationMs, body }) =>
         }
         return
       }
-      const payload = body(seq++)
+      const made = body(seq++)
+      const payload = typeof made === "string" ? made : made.body
+      const extra = typeof made === "string" ? {} : made.headers
       const t0 = process.hrtime.bigint()
       const req = http.request(
         { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...extra } },
         (res) => {
           res.resume()
           res.on("end", () => {
