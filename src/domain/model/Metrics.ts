@@ -38,7 +38,10 @@ const latencyKey = MetricKey.histogram(
 )
 const latencyFamily = labelled((labels) => Metric.fromMetricKey(MetricKey.taggedWithLabels(latencyKey, labels)))
 
-/** Inbound platform events by `platform` and `outcome` (handled, duplicate, refused, malformed, error). */
+/**
+ * Inbound platform events by `platform` and `outcome`: handled, duplicate, refused (store down),
+ * malformed, error, and for signed webhooks unauthenticated, stale and ignored (not for the bot).
+ */
 export const inboundCounter = (platform: string, outcome: string) =>
   inboundFamily(["platform", platform], ["outcome", outcome])
 

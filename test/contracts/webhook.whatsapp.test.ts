@@ -1,0 +1,4 @@
+import { whatsappDriver } from "./drivers/whatsappDriver.js"
+import { webhookContract } from "./webhookContract.js"
+
+webhookContract(whatsappDriver)
