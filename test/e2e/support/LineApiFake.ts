@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+
+/**
+ * A recording fake of the LINE Messaging API on 127.0.0.1 (reply and push endpoints, or any
+ * path): every request is recorded and answered 200 `{}` unless a path's answer is overridden
+ * (e.g. 400 on `/v2/bot/message/reply` to simulate an expired reply token).
+ */
+export interface LineApiCall {
+  readonly method: string
+  readonly path: string
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Parsed JSON body, or the raw text when it is not JSON. */
+  readonly body: any
+}
+
+export interface LineApiAnswer {
+  readonly status: number
+  readonly json?: unknown
+}
+
+export interface LineApiFake {
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  readonly url: string
+  readonly calls: ReadonlyArray<LineApiCall>
+  callsTo(path: string): ReadonlyArray<LineApiCall>
+  /** Answer requests to `path` with `answer` (a fixed answer or a function of the call). */
+  answer(path: string, answer: LineApiAnswer | ((call: LineApiCall) => LineApiAnswer)): void
+  /** Resolves with the calls once `predicate` holds for them; rejects after `timeoutMs`. */
+  waitFor(predicate: (calls: ReadonlyArray<LineApiCall>) => boolean, timeoutMs?: number): Promise<ReadonlyArray<LineApiCall>>
+  /** Forget calls and answers. */
+  reset(): void
+  close(): Promise<void>
+}
+
+export const REPLY_PATH = "/v2/bot/message/reply"
+export const PUSH_PATH = "/v2/bot/message/push"
+
+/** All text messages of the recorded reply/push calls, in order. */
+export const textsOf = (calls: ReadonlyArray<LineApiCall>): Array<string> =>
+  calls.flatMap((c) => (c.body?.messages ?? []).map((m: { text?: string }) => m.text ?? ""))
+
+export const startLineApiFake = (): Promise<LineApiFake> =>
+  new Promise((resolve, reject) => {
+    const calls: Array<LineApiCall> = []
+    const answers = new Map<string, LineApiAnswer | ((call: LineApiCall) => LineApiAnswer)>()
+    const waiters = new Set<() => void>()
+    const sockets = new Set<Socket>()
+
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8")
+        let body: any = text
+        try {
+          body = text === "" ? undefined : JSON.parse(text)
+        } catch {
+          body = text
+        }
+        const headers: Record<string, string> = {}
+        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v
+        const path = (req.url ?? "/").split("?")[0]!
+        const call: LineApiCall = { method: req.method ?? "GET", path, headers, body }
+        calls.push(call)
+        const configured = answers.get(path)
+        const answer = typeof configured === "function" ? configured(call) : configured ?? { status: 200, json: {} }
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.json ?? {}))
+        for (const w of [...waiters]) w()
+      })
+    }
+
+    const server = createServer(onRequest)
+    server.on("connection", (s: Socket) => {
+      sockets.add(s)
+      s.once("close", () => sockets.delete(s))
+    })
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        calls,
+        callsTo: (path) => calls.filter((c) => c.path === path),
+        answer: (path, answer) => void answers.set(path, answer),
+        waitFor: (predicate, timeoutMs = 10_000) =>
+          new Promise((done, fail) => {
+            const check = () => {
+              if (!predicate(calls)) return
+              waiters.delete(check)
+              clearTimeout(timer)
+              done([...calls])
+            }
+            const timer = setTimeout(() => {
+              waiters.delete(check)
+              fail(new Error(`LINE API fake: condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(calls)}`))
+            }, timeoutMs)
+            waiters.add(check)
+            check()
+          }),
+        reset: () => {
+          calls.length = 0
+          answers.clear()
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy()
+            server.close(() => done())
+          })
+      })
+    })
+  })
