@@ -1,0 +1,170 @@
+import { Clock, Effect, Option, Redacted, Ref, Schema } from "effect"
+import { PlatformHealth } from "../../ports/PlatformHealth.js"
+import { callPlatformApi, errorDetail, type PlatformCallError } from "../http/PlatformApi.js"
+import { MAX_TEXT_BYTES, splitUtf8 } from "./Reply.js"
+
+/**
+ * WeChat's Customer Service API and its access token (spec §6.10; bugs X4 and X8 fixed).
+ *
+ * - The token comes from `GET <apiRoot>/cgi-bin/token?grant_type=client_credential&appid&secret`
+ *   (values URL-encoded), is cached and refreshed early: after 90 % of `expires_in`, and at least
+ *   5 minutes before it expires (half the lifetime for very short ones). Only one refresh runs at
+ *   a time; concurrent callers wait for it and share its result. When a refresh fails while the
+ *   old token has not expired yet, the old token is still used.
+ * - A send answered with errcode 40001/42001/40014 (invalid, expired or malformed token) clears
+ *   the cached token, fetches a new one and sends once more; if that also fails the installation's
+ *   health is marked `invalid_token`.
+ * - `sendText` splits text over 2048 bytes into several messages (never truncates). JSON is
+ *   written by JSON.stringify, which leaves non-ASCII characters as they are (no `\u` escapes).
+ * - URLs carry the secret or the token: they are never logged or put into an error.
+ */
+export class WeChatApiError extends Schema.TaggedError<WeChatApiError>()("WeChatApiError", {
+  reason: Schema.Literal("not-configured", "token-unavailable", "token-invalid", "rejected", "unreachable"),
+  errcode: Schema.optional(Schema.Number),
+  /** Token-free excerpt of WeChat's `errmsg` or of the HTTP failure. */
+  detail: Schema.optional(Schema.String)
+}) {}
+
+export interface WeChatApiOptions {
+  readonly apiRoot: string
+  readonly appId: Option.Option<string>
+  readonly appSecret: Option.Option<Redacted.Redacted>
+  readonly timeoutMillis?: number
+}
+
+export interface WeChatApi {
+  /** A valid access token (cached, refreshed early, one refresh at a time). */
+  readonly accessToken: Effect.Effect<Redacted.Redacted<string>, WeChatApiError, PlatformHealth>
+  /** Sends `text` to the user `openId` as one or more text messages. */
+  readonly sendText: (openId: string, text: string) => Effect.Effect<void, WeChatApiError, PlatformHealth>
+}
+
+/** errcodes meaning "this access token is not valid (any more)". */
+export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 42001, 40014])
+/** errcodes of the token endpoint meaning the app's credentials are wrong. */
+const CREDENTIAL_ERRCODES: ReadonlySet<number> = new Set([40001, 40002, 40013, 40125, 41002, 41004])
+
+interface CachedToken {
+  readonly token: Redacted.Redacted<string>
+  readonly refreshAtMillis: number
+  readonly expiresAtMillis: number
+}
+
+/** When to refresh a token that lives `seconds`: 90 % of it, at least min(5 min, half) early. */
+export const refreshAfterSeconds = (seconds: number): number =>
+  seconds - Math.max(seconds * 0.1, Math.min(300, seconds * 0.5))
+
+const errcodeOf = (body: unknown): number | undefined => {
+  const code = (body as { errcode?: unknown } | undefined)?.errcode
+  return typeof code === "number" && Number.isFinite(code) ? code : undefined
+}
+
+const fromCallError = (reason: "token-unavailable" | "rejected") => (e: PlatformCallError) =>
+  new WeChatApiError({
+    reason: e.reason === "unreachable" ? "unreachable" : e.reason === "auth-invalid" ? "token-invalid" : reason,
+    detail: e.detail ?? (e.status === undefined ? e.reason : `HTTP ${e.status}`)
+  })
+
+export const makeWeChatApi = (options: WeChatApiOptions): Effect.Effect<WeChatApi> =>
+  Effect.gen(function*() {
+    const root = options.apiRoot.replace(/\/+$/, "")
+    const timeoutMillis = options.timeoutMillis ?? 10_000
+    const cache = yield* Ref.make(Option.none<CachedToken>())
+    const refreshing = yield* Effect.makeSemaphore(1)
+
+    const fetchToken = Effect.gen(function*() {
+      if (Option.isNone(options.appId) || Option.isNone(options.appSecret)) {
+        return yield* new WeChatApiError({ reason: "not-configured", detail: "app id or app secret missing" })
+      }
+      const url = `${root}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(options.appId.value)}` +
+        `&secret=${encodeURIComponent(Redacted.value(options.appSecret.value))}`
+      const answer = yield* callPlatformApi({ platform: "wechat", method: "GET", url, timeoutMillis, idempotent: true }).pipe(
+        Effect.mapError(fromCallError("token-unavailable"))
+      )
+      const body = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined
+      const token = body?.access_token
+      if (typeof token !== "string" || token === "") {
+        const errcode = errcodeOf(body)
+        if (errcode !== undefined && CREDENTIAL_ERRCODES.has(errcode)) {
+          yield* Effect.flatMap(PlatformHealth, (h) => h.record("wechat", "", "invalid_token", `token endpoint errcode ${errcode}`))
+        }
+        return yield* new WeChatApiError({ reason: "token-unavailable", errcode, detail: errorDetail(body) ?? "no access_token" })
+      }
+      const expiresIn = typeof body?.expires_in === "number" && body.expires_in > 0 ? body.expires_in : 7200
+      const now = yield* Clock.currentTimeMillis
+      const cached: CachedToken = {
+        token: Redacted.make(token),
+        refreshAtMillis: now + refreshAfterSeconds(expiresIn) * 1000,
+        expiresAtMillis: now + expiresIn * 1000
+      }
+      yield* Ref.set(cache, Option.some(cached))
+      return cached.token
+    })
+
+    /** The cached token while it is before its refresh time (or `stale`: before its expiry). */
+    const cachedToken = (stale: boolean) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const cached = yield* Ref.get(cache)
+        return Option.filter(cached, (c) => now < (stale ? c.expiresAtMillis : c.refreshAtMillis)).pipe(Option.map((c) => c.token))
+      })
+
+    const accessToken = Effect.gen(function*() {
+      const hit = yield* cachedToken(false)
+      if (Option.isSome(hit)) return hit.value
+      return yield* refreshing.withPermits(1)(
+        Effect.gen(function*() {
+          const again = yield* cachedToken(false) // refreshed by the caller we waited for
+          if (Option.isSome(again)) return again.value
+          return yield* fetchToken.pipe(
+            Effect.catchTag("WeChatApiError", (error) =>
+              Effect.flatMap(cachedToken(true), (old) =>
+                Option.isSome(old)
+                  ? Effect.as(Effect.logWarning("WeChat token refresh failed; using the current token", error.reason), old.value)
+                  : Effect.fail(error)))
+          )
+        })
+      )
+    })
+
+    /** Forgets `token` unless a newer one has replaced it meanwhile. */
+    const invalidate = (token: Redacted.Redacted<string>) =>
+      Ref.update(cache, Option.filter((c) => Redacted.value(c.token) !== Redacted.value(token)))
+
+    const post = (token: Redacted.Redacted<string>, openId: string, content: string) =>
+      callPlatformApi({
+        platform: "wechat",
+        method: "POST",
+        url: `${root}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(Redacted.value(token))}`,
+        json: { touser: openId, msgtype: "text", text: { content } },
+        timeoutMillis
+      }).pipe(Effect.mapError(fromCallError("rejected")), Effect.map((answer) => answer.body))
+
+    const sendPiece = (openId: string, content: string) =>
+      Effect.gen(function*() {
+        const token = yield* accessToken
+        const body = yield* post(token, openId, content)
+        const errcode = errcodeOf(body)
+        if (errcode === undefined || errcode === 0) return
+        if (!TOKEN_ERRCODES.has(errcode)) {
+          return yield* new WeChatApiError({ reason: "rejected", errcode, detail: errorDetail(body) })
+        }
+        // The token was refused: fetch a new one and send once more (the first send did not go out).
+        yield* invalidate(token)
+        const markInvalid = Effect.flatMap(PlatformHealth, (h) => h.record("wechat", "", "invalid_token", `errcode ${errcode}`))
+        const fresh = yield* accessToken.pipe(Effect.tapError(() => markInvalid))
+        const again = errcodeOf(yield* post(fresh, openId, content))
+        if (again === undefined || again === 0) return
+        if (TOKEN_ERRCODES.has(again)) {
+          yield* invalidate(fresh)
+          yield* markInvalid
+          return yield* new WeChatApiError({ reason: "token-invalid", errcode: again })
+        }
+        return yield* new WeChatApiError({ reason: "rejected", errcode: again })
+      })
+
+    const sendText = (openId: string, text: string) =>
+      Effect.forEach(splitUtf8(text, MAX_TEXT_BYTES), (piece) => sendPiece(openId, piece), { discard: true })
+
+    return { accessToken, sendText }
+  })

@@ -1,0 +1,4 @@
+import { wechatDriver } from "./drivers/wechatDriver.js"
+import { webhookContract } from "./webhookContract.js"
+
+webhookContract(wechatDriver)
