@@ -1,4 +1,5 @@
 import { Duration, Effect, Schema } from "effect"
+import { request } from "undici"
 import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
 
 /**
@@ -55,8 +56,9 @@ type Attempt =
 const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
 
 const causeCode = (error: unknown): string | undefined => {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause
-  return typeof cause?.code === "string" ? cause.code : undefined
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined
+  const code = e?.code ?? e?.cause?.code
+  return typeof code === "string" ? code : undefined
 }
 
 const parseRetryAfter = (value: string | null): number | undefined => {
@@ -65,23 +67,29 @@ const parseRetryAfter = (value: string | null): number | undefined => {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, MAX_RETRY_AFTER_SECONDS) : undefined
 }
 
+const headerValue = (value: string | Array<string> | undefined): string | null =>
+  typeof value === "string" ? value : Array.isArray(value) ? value[0] ?? null : null
+
+/** One request with undici's `request` (several times cheaper than `fetch`); redirects are not followed. */
 const attempt = (call: ApiCall): Effect.Effect<Attempt> =>
   Effect.tryPromise({
     try: async (signal) => {
-      const init: RequestInit = { method: call.method, headers: { ...call.headers }, redirect: "manual", signal }
-      if (call.json !== undefined) {
-        init.headers = { "content-type": "application/json; charset=utf-8", ...call.headers }
-        init.body = JSON.stringify(call.json)
-      }
-      const res = await fetch(call.url, init)
-      const text = await res.text()
+      const hasBody = call.json !== undefined
+      const res = await request(call.url, {
+        method: call.method,
+        headers: hasBody ? { "content-type": "application/json; charset=utf-8", ...call.headers } : { ...call.headers },
+        body: hasBody ? JSON.stringify(call.json) : null,
+        signal
+      })
+      const text = await res.body.text()
       let body: unknown = undefined
       try {
         body = text === "" ? undefined : JSON.parse(text)
       } catch {
         body = undefined
       }
-      return { _tag: "Answer", status: res.status, body, retryAfter: parseRetryAfter(res.headers.get("retry-after")) } as Attempt
+      const retryAfter = parseRetryAfter(headerValue(res.headers["retry-after"]))
+      return { _tag: "Answer", status: res.statusCode, body, retryAfter } as Attempt
     },
     catch: (error) => error
   }).pipe(
