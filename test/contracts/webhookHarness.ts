@@ -8,26 +8,13 @@ import { WebhookServer } from "../../src/adapters/http/WebhookServer.js"
 import { MemoryStorage } from "../../src/adapters/storage/memory/MemoryStorage.js"
 import { PlatformHealthMemory } from "../../src/adapters/storage/memory/PlatformHealthMemory.js"
 import { RateLimiterMemory } from "../../src/adapters/storage/memory/RateLimiterMemory.js"
-import type { Backend } from "../../src/ports/Backend.js"
-import type { CallbackSigner } from "../../src/ports/CallbackSigner.js"
-import type { JobLedger } from "../../src/ports/JobLedger.js"
-import type { PlatformHealth } from "../../src/ports/PlatformHealth.js"
-import type { RateLimiter } from "../../src/ports/RateLimiter.js"
-import type { ReplayStore } from "../../src/ports/ReplayStore.js"
-import type { Settings } from "../../src/ports/Settings.js"
 import { settingsLayer } from "../support/Builders.js"
 import { type FakeBackend, startFakeBackend } from "../support/FakeBackend.js"
 import type { DriverRequest, WebhookDriver } from "./WebhookDriver.js"
+import type { WebhookServices } from "../../src/adapters/http/WebhookServices.js"
 
 /** Everything a webhook route may need; the contract harness provides all of it. */
-export type WebhookContractServices =
-  | ReplayStore
-  | Backend
-  | JobLedger
-  | RateLimiter
-  | Settings
-  | CallbackSigner
-  | PlatformHealth
+export type WebhookContractServices = WebhookServices
 
 export const CONTRACT_ADMIN_TOKEN = "contract-admin-token"
 

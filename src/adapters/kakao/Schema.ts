@@ -1,4 +1,5 @@
 import { Either, ParseResult, Schema } from "effect"
+import { parseJsonObject } from "../http/JsonBody.js"
 
 /**
  * The part of a Kakao i Open Builder skill request the connector reads. Everything else in the
@@ -41,27 +42,13 @@ export const malformedText = (error: MalformedSkillRequest): string => {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true })
 const decodeFields = Schema.decodeUnknownEither(SkillRequest)
 
 /** Raw bytes -> SkillRequest: valid UTF-8, then JSON, then a JSON object, then the fields. */
 export const decodeSkillRequest = (body: Uint8Array): Either.Either<SkillRequest, MalformedSkillRequest> => {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    return Either.left(new MalformedSkillRequest({ reason: "invalid-utf8" }))
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    // Syntax errors and, on absurd nesting, a RangeError alike: the body is not usable JSON.
-    return Either.left(new MalformedSkillRequest({ reason: "bad-json" }))
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    return Either.left(new MalformedSkillRequest({ reason: "not-an-object" }))
-  }
+  const parsed = parseJsonObject(body)
+  if (Either.isLeft(parsed)) return Either.left(new MalformedSkillRequest({ reason: parsed.left }))
+  const json = parsed.right
   return Either.mapLeft(decodeFields(json, { errors: "first" }), (error) => {
     const path = firstPath(error.issue)
     return new MalformedSkillRequest({ reason: "invalid-field", field: path.length === 0 ? "userRequest" : path.join(".") })

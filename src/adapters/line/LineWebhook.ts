@@ -5,13 +5,7 @@ import { isAddressedToBot } from "../../domain/ingress/SharedChatGate.js"
 import { inboundCounter } from "../../domain/model/Metrics.js"
 import type { Reply } from "../../domain/model/Reply.js"
 import { Texts } from "../../domain/render/Texts.js"
-import type { Backend } from "../../ports/Backend.js"
-import type { CallbackSigner } from "../../ports/CallbackSigner.js"
-import type { JobLedger } from "../../ports/JobLedger.js"
-import type { PlatformHealth } from "../../ports/PlatformHealth.js"
-import type { RateLimiter } from "../../ports/RateLimiter.js"
 import { ReplayStore } from "../../ports/ReplayStore.js"
-import type { Settings } from "../../ports/Settings.js"
 import { checkHmacSignature } from "../crypto/HmacSignature.js"
 import { makeProcessingGate } from "../http/ProcessingGate.js"
 import type { RawRequest, RawResponse, WebhookRoute } from "../http/WebhookServer.js"
@@ -19,6 +13,7 @@ import { type EventPlan, planEvent, untrustedNote } from "./Inbound.js"
 import { makeLineApi } from "./LineApi.js"
 import { textMessagesOf } from "./Messages.js"
 import { decodeLineDelivery, malformedText } from "./Schema.js"
+import type { WebhookServices } from "../http/WebhookServices.js"
 
 /**
  * The LINE Messaging API webhook (spec platforms-webhook-polling.md §4, bugs L1-L4 and G1 fixed).
@@ -38,14 +33,7 @@ import { decodeLineDelivery, malformedText } from "./Schema.js"
  * the allowlists here only feed a debug log line.
  */
 
-export type LineRouteRequirements =
-  | ReplayStore
-  | Backend
-  | JobLedger
-  | RateLimiter
-  | Settings
-  | CallbackSigner
-  | PlatformHealth
+export type LineRouteRequirements = WebhookServices
 
 export interface LineRouteOptions {
   readonly path: string

@@ -1,4 +1,5 @@
 import { Either, Schema } from "effect"
+import { parseJsonObject } from "../http/JsonBody.js"
 
 /**
  * The parts of a LINE Messaging API webhook delivery the connector reads
@@ -80,28 +81,14 @@ export const malformedText = (error: MalformedLineBody): string => {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true })
 const decodeDeliveryFields = Schema.decodeUnknownEither(Delivery)
 const decodeEventFields = Schema.decodeUnknownEither(LineEvent)
 
 /** Verified raw bytes -> the delivery (events still undecoded). */
 export const decodeLineDelivery = (body: Uint8Array): Either.Either<LineDelivery, MalformedLineBody> => {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    return Either.left(new MalformedLineBody({ reason: "invalid-utf8" }))
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    // Syntax errors and, on absurd nesting, a RangeError alike: not usable JSON.
-    return Either.left(new MalformedLineBody({ reason: "bad-json" }))
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    return Either.left(new MalformedLineBody({ reason: "not-an-object" }))
-  }
+  const parsed = parseJsonObject(body)
+  if (Either.isLeft(parsed)) return Either.left(new MalformedLineBody({ reason: parsed.left }))
+  const json = parsed.right
   // The error is replaced, never formatted: ParseResult formatters render the value (unbounded).
   return Either.mapLeft(decodeDeliveryFields(json), () => new MalformedLineBody({ reason: "invalid-events" }))
 }

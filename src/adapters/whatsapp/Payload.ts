@@ -1,4 +1,5 @@
 import { Either, Schema } from "effect"
+import { parseJsonObject } from "../http/JsonBody.js"
 
 /**
  * The part of a WhatsApp Cloud API webhook delivery the connector reads (spec
@@ -75,7 +76,6 @@ export type Decoded =
   /** `object` is not `whatsapp_business_account`: acknowledged and ignored (reference behaviour). */
   | { readonly _tag: "OtherObject" }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true })
 const decodeFields = Schema.decodeUnknownEither(Notification)
 
 /**
@@ -110,23 +110,10 @@ export const statusCountOf = (notification: Notification): number =>
  * fix W4: the reference answered 500).
  */
 export const decodeDelivery = (body: Uint8Array): Either.Either<Decoded, MalformedDelivery> => {
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    return Either.left(new MalformedDelivery({ reason: "invalid-utf8" }))
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    // Syntax errors and, on absurd nesting, a RangeError alike.
-    return Either.left(new MalformedDelivery({ reason: "bad-json" }))
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    return Either.left(new MalformedDelivery({ reason: "not-an-object" }))
-  }
-  if ((json as Record<string, unknown>)["object"] !== BUSINESS_ACCOUNT) return Either.right({ _tag: "OtherObject" })
+  const parsed = parseJsonObject(body)
+  if (Either.isLeft(parsed)) return Either.left(new MalformedDelivery({ reason: parsed.left }))
+  const json = parsed.right
+  if (json["object"] !== BUSINESS_ACCOUNT) return Either.right({ _tag: "OtherObject" })
   // Deliberately no ParseResult formatting: it renders values, which recurses on deep input.
   const decoded = decodeFields(json, { errors: "first" })
   if (Either.isLeft(decoded)) return Either.left(new MalformedDelivery({ reason: "invalid-field" }))

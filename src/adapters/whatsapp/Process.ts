@@ -4,16 +4,11 @@ import { type InboundEvent, runAdmitted } from "../../domain/ingress/Ingress.js"
 import { inboundCounter } from "../../domain/model/Metrics.js"
 import type { Reply } from "../../domain/model/Reply.js"
 import { Texts } from "../../domain/render/Texts.js"
-import type { Backend } from "../../ports/Backend.js"
-import type { CallbackSigner } from "../../ports/CallbackSigner.js"
-import type { JobLedger } from "../../ports/JobLedger.js"
-import type { PlatformHealth } from "../../ports/PlatformHealth.js"
-import type { RateLimiter } from "../../ports/RateLimiter.js"
 import { ReplayStore } from "../../ports/ReplayStore.js"
-import type { Settings } from "../../ports/Settings.js"
 import type { GraphClient } from "./GraphApi.js"
 import type { Planned } from "./Inbound.js"
 import { buttonMessages, buttonPayload, textChunks, textPayload } from "./Render.js"
+import type { WebhookServices } from "../http/WebhookServices.js"
 
 /**
  * What happens to an admitted message after the webhook was acknowledged: run it, then send the
@@ -21,14 +16,7 @@ import { buttonMessages, buttonPayload, textChunks, textPayload } from "./Render
  * Nothing here fails: a send failure is logged (and health recorded by the API client); a defect
  * while running a command gets the user `[Internal Error]`.
  */
-export type WhatsAppRequirements =
-  | ReplayStore
-  | Backend
-  | JobLedger
-  | RateLimiter
-  | Settings
-  | CallbackSigner
-  | PlatformHealth
+export type WhatsAppRequirements = WebhookServices
 
 export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
 

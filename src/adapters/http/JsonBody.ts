@@ -1,0 +1,28 @@
+import { Either } from "effect"
+
+/**
+ * The first step of decoding every JSON webhook (KakaoTalk, LINE, WhatsApp), after any signature
+ * check: the raw bytes must be valid UTF-8, then JSON, then a JSON object. Each failure is a
+ * bounded reason for a 400, never an exception (decisions.md: no input produces a 5xx).
+ */
+export type JsonBodyProblem = "invalid-utf8" | "bad-json" | "not-an-object"
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+export const parseJsonObject = (body: Uint8Array): Either.Either<Record<string, unknown>, JsonBodyProblem> => {
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    return Either.left("invalid-utf8")
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // Syntax errors and, on absurd nesting, a RangeError alike: the body is not usable JSON.
+    return Either.left("bad-json")
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return Either.left("not-an-object")
+  return Either.right(json as Record<string, unknown>)
+}
