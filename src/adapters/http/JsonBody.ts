@@ -26,3 +26,15 @@ export const parseJsonObject = (body: Uint8Array): Either.Either<Record<string, 
   if (typeof json !== "object" || json === null || Array.isArray(json)) return Either.left("not-an-object")
   return Either.right(json as Record<string, unknown>)
 }
+
+/** The plain-text body of the 400 answer (`Bad JSON` is the reference's text for a syntax error). */
+export const jsonBodyProblemText = (problem: JsonBodyProblem): string => {
+  switch (problem) {
+    case "bad-json":
+      return "Bad JSON"
+    case "invalid-utf8":
+      return "Bad Request: body is not valid UTF-8"
+    case "not-an-object":
+      return "Bad Request: expected a JSON object"
+  }
+}

@@ -1,5 +1,5 @@
 import { Either, ParseResult, Schema } from "effect"
-import { parseJsonObject } from "../http/JsonBody.js"
+import { jsonBodyProblemText, parseJsonObject } from "../http/JsonBody.js"
 
 /**
  * The part of a Kakao i Open Builder skill request the connector reads. Everything else in the
@@ -32,11 +32,9 @@ export class MalformedSkillRequest extends Schema.TaggedError<MalformedSkillRequ
 export const malformedText = (error: MalformedSkillRequest): string => {
   switch (error.reason) {
     case "bad-json":
-      return "Bad JSON"
     case "invalid-utf8":
-      return "Bad Request: body is not valid UTF-8"
     case "not-an-object":
-      return "Bad Request: expected a JSON object"
+      return jsonBodyProblemText(error.reason)
     case "invalid-field":
       return `Bad Request: missing or invalid ${error.field ?? "field"}`
   }

@@ -1,5 +1,5 @@
 import { Either, Schema } from "effect"
-import { parseJsonObject } from "../http/JsonBody.js"
+import { jsonBodyProblemText, parseJsonObject } from "../http/JsonBody.js"
 
 /**
  * The parts of a LINE Messaging API webhook delivery the connector reads
@@ -71,11 +71,9 @@ export class MalformedLineBody extends Schema.TaggedError<MalformedLineBody>()("
 export const malformedText = (error: MalformedLineBody): string => {
   switch (error.reason) {
     case "bad-json":
-      return "Bad JSON"
     case "invalid-utf8":
-      return "Bad Request: body is not valid UTF-8"
     case "not-an-object":
-      return "Bad Request: expected a JSON object"
+      return jsonBodyProblemText(error.reason)
     case "invalid-events":
       return "Bad Request: events must be an array"
   }

@@ -4,11 +4,10 @@ import { WebhookServer } from "../../../src/adapters/http/WebhookServer.js"
 import { lineRoute, type LineRouteOptions } from "../../../src/adapters/line/LineWebhook.js"
 import { JobLedgerMemory } from "../../../src/adapters/storage/memory/JobLedgerMemory.js"
 import { PlatformHealthMemory } from "../../../src/adapters/storage/memory/PlatformHealthMemory.js"
-import { makeReplayStoreMemory } from "../../../src/adapters/storage/memory/ReplayStoreMemory.js"
+import { makeRecordingReplayStore, type StoreProbe } from "../../support/RecordingReplayStore.js"
 import type { CoreSettings } from "../../../src/domain/model/Settings.js"
 import { RateLimiter } from "../../../src/ports/RateLimiter.js"
-import { type ClaimOutcome, ReplayStore } from "../../../src/ports/ReplayStore.js"
-import { StoreError } from "../../../src/ports/StoreError.js"
+import { ReplayStore } from "../../../src/ports/ReplayStore.js"
 import { type BackendStub, makeBackendStub } from "../../support/BackendStub.js"
 import { settingsLayer } from "../../support/Builders.js"
 import { type LineApiFake, startLineApiFake } from "../../e2e/support/LineApiFake.js"
@@ -22,11 +21,7 @@ export const SECRET = "line-channel-secret"
 export const ACCESS_TOKEN = "line-access-token-value"
 export const PATH = "/line/webhook"
 
-export interface StoreProbe {
-  readonly claims: Array<{ readonly key: string; readonly ttlMillis: number; readonly outcome: ClaimOutcome }>
-  readonly commits: Array<string>
-  readonly releases: Array<string>
-}
+export type { StoreProbe }
 
 export interface StoreOptions {
   /** Claims numbered from 1 at or after this one fail with StoreError (store down). */
@@ -35,27 +30,10 @@ export interface StoreOptions {
 
 /** The memory ReplayStore, recording every call; optionally failing claims. */
 export const recordingStore = (options: StoreOptions = {}) => {
-  const probe: StoreProbe = { claims: [], commits: [], releases: [] }
-  const layer = Layer.effect(
-    ReplayStore,
-    Effect.map(makeReplayStoreMemory, ({ store }) => {
-      let n = 0
-      return ReplayStore.of({
-        claim: (key, ttlMillis) =>
-          Effect.suspend(() => {
-            n += 1
-            if (options.failClaimsFrom !== undefined && n >= options.failClaimsFrom) {
-              return Effect.fail(new StoreError({ reason: "unavailable", operation: "claim" }))
-            }
-            return Effect.tap(store.claim(key, ttlMillis), (outcome) => void probe.claims.push({ key, ttlMillis, outcome }))
-          }),
-        commit: (key, ttl) => Effect.tap(store.commit(key, ttl), () => void probe.commits.push(key)),
-        release: (key, ttl) => Effect.tap(store.release(key, ttl), () => void probe.releases.push(key)),
-        fail: store.fail
-      })
-    })
-  )
-  return { layer, probe }
+  const made = Effect.runSync(makeRecordingReplayStore({
+    failClaim: (n) => options.failClaimsFrom !== undefined && n >= options.failClaimsFrom
+  }))
+  return { layer: Layer.succeed(ReplayStore, made.service), probe: made.probe }
 }
 
 export const allowAll = Layer.succeed(RateLimiter, RateLimiter.of({ take: () => Effect.succeed(true) }))

@@ -4,14 +4,13 @@ import type { RawRequest, RawResponse } from "../../../src/adapters/http/Webhook
 import { WebhookServer } from "../../../src/adapters/http/WebhookServer.js"
 import { JobLedgerMemory } from "../../../src/adapters/storage/memory/JobLedgerMemory.js"
 import { PlatformHealthMemory } from "../../../src/adapters/storage/memory/PlatformHealthMemory.js"
-import { makeReplayStoreMemory } from "../../../src/adapters/storage/memory/ReplayStoreMemory.js"
+import { makeRecordingReplayStore, type StoreProbe } from "../../support/RecordingReplayStore.js"
 import type { WhatsAppRequirements } from "../../../src/adapters/whatsapp/Process.js"
 import { whatsappRoutes, type WhatsAppRouteOptions } from "../../../src/adapters/whatsapp/WhatsAppWebhook.js"
 import type { CoreSettings } from "../../../src/domain/model/Settings.js"
 import { PlatformHealth } from "../../../src/ports/PlatformHealth.js"
 import { RateLimiter } from "../../../src/ports/RateLimiter.js"
 import { ReplayStore } from "../../../src/ports/ReplayStore.js"
-import { StoreError } from "../../../src/ports/StoreError.js"
 import { type BackendStub, makeBackendStub } from "../../support/BackendStub.js"
 import { settingsLayer } from "../../support/Builders.js"
 import { type FakeGraphApi, startFakeGraphApi } from "../../e2e/support/WhatsAppGraphApi.js"
@@ -29,11 +28,7 @@ export const PHONE_NUMBER_ID = "106540352242922"
 export const ADMIN = "9000"
 export const PATH = "/whatsapp/webhook"
 
-export interface StoreProbe {
-  readonly claims: Array<{ readonly key: string; readonly outcome: string; readonly ttlMillis: number }>
-  readonly commits: Array<string>
-  readonly releases: Array<string>
-}
+export type { StoreProbe }
 
 export interface HarnessOptions {
   readonly route?: Partial<WhatsAppRouteOptions>
@@ -46,25 +41,9 @@ export interface HarnessOptions {
 
 /** A memory replay store that records what it was asked; optionally failing. */
 const recordingStore = (options: HarnessOptions) =>
-  Effect.gen(function*() {
-    const { store } = yield* makeReplayStoreMemory
-    const probe: StoreProbe = { claims: [], commits: [], releases: [] }
-    let claimNumber = 0
-    const service = ReplayStore.of({
-      claim: (key, ttlMillis) =>
-        Effect.suspend(() => {
-          claimNumber += 1
-          if (claimNumber === options.failClaimNumber) {
-            return Effect.fail(new StoreError({ reason: "unavailable", operation: "claim" }))
-          }
-          return Effect.tap(store.claim(key, ttlMillis), (outcome) => void probe.claims.push({ key, outcome, ttlMillis }))
-        }),
-      commit: (key, ttlMillis) =>
-        options.dieOnCommit ? Effect.die("store bug (test)") : Effect.tap(store.commit(key, ttlMillis), () => void probe.commits.push(key)),
-      release: (key, ttlMillis) => Effect.tap(store.release(key, ttlMillis), () => void probe.releases.push(key)),
-      fail: store.fail
-    })
-    return { service, probe }
+  makeRecordingReplayStore({
+    failClaim: (n) => n === options.failClaimNumber,
+    ...(options.dieOnCommit === undefined ? {} : { dieOnCommit: options.dieOnCommit })
   })
 
 export interface Answer {
