@@ -13,7 +13,9 @@ import { dotenvConfigLayer } from "./adapters/config/Dotenv.js"
 import { OperatorServerLive } from "./adapters/http/OperatorServer.js"
 import { WebhookServer } from "./adapters/http/WebhookServer.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
+import { discordLive } from "./adapters/discord/DiscordLive.js"
 import { lineLive } from "./adapters/line/LineLive.js"
+import { telegramLive } from "./adapters/telegram/TelegramLive.js"
 import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
 import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
@@ -71,7 +73,9 @@ const App = Layer.unwrapEffect(
       kakaoFor(config),
       lineLive(config),
       whatsappLive(config),
-      wechatLive(config)
+      wechatLive(config),
+      telegramLive(config),
+      discordLive(config)
     )
     const unserved = unservedPlatforms({
       telegram: config.telegram.enabled,

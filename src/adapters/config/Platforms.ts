@@ -1,4 +1,4 @@
-import { Effect, Option, type Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import type { IdList } from "../../domain/model/Settings.js"
 import { type ConfigLoadError, malformed } from "./ConfigLoadError.js"
 import { readIdList } from "./IdLists.js"
@@ -7,6 +7,7 @@ import {
   type Notes,
   readInt,
   readMode,
+  readOptionalUrl,
   readPath,
   readSecret,
   readStrictBoolean,
@@ -36,6 +37,16 @@ export interface TelegramConfig {
   readonly allowedUsers: IdList
   readonly allowedChats: IdList
   readonly apiRoot: string
+  /**
+   * Webhook mode only (new, not in the reference): where Telegram's POSTs arrive, the
+   * `secret_token` every POST must carry in `X-Telegram-Bot-Api-Secret-Token` (required: webhook
+   * mode refuses to start without it), and the public https URL registered with `setWebhook`
+   * (none: the operator registers it; the connector then only serves).
+   */
+  readonly webhook: WebhookServer & {
+    readonly secretToken: Secret
+    readonly publicUrl: Option.Option<string>
+  }
 }
 
 export interface DiscordConfig {
@@ -83,6 +94,7 @@ export interface KakaoConfig extends WebhookServer {
 }
 
 const P = "OPENCLAW_CONNECTOR_"
+const TELEGRAM_SECRET = /^[A-Za-z0-9_-]{1,256}$/
 const LOOPBACK = "127.0.0.1"
 
 /** `<P><NAME>_BIND`, `_PORT`, `_PATH` with the reference's defaults; a blank bind stays loopback. */
@@ -107,13 +119,29 @@ export const loadTelegram = (notes: Notes): Effect.Effect<TelegramConfig, Config
     const token = yield* readSecret(`${P}TELEGRAM_TOKEN`)
     const enabled = Option.isSome(token)
     if (!enabled) notConfigured(notes, "Telegram", `${P}TELEGRAM_TOKEN`)
+    const mode = yield* readMode(`${P}TELEGRAM_MODE`, ["polling", "webhook"])
+    const secretToken = yield* readSecret(`${P}TELEGRAM_WEBHOOK_SECRET`)
+    if (enabled && mode === "webhook" && Option.isNone(secretToken)) {
+      return yield* malformed(
+        `${P}TELEGRAM_WEBHOOK_SECRET`,
+        "is required when OPENCLAW_CONNECTOR_TELEGRAM_MODE=webhook (1-256 characters A-Z a-z 0-9 _ -): without it anyone who finds the URL could post updates."
+      )
+    }
+    if (Option.isSome(secretToken) && !TELEGRAM_SECRET.test(Redacted.value(secretToken.value))) {
+      return yield* malformed(`${P}TELEGRAM_WEBHOOK_SECRET`, "must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule).")
+    }
     return {
       enabled,
       token,
-      mode: yield* readMode(`${P}TELEGRAM_MODE`, ["polling", "webhook"]),
+      mode,
       allowedUsers: yield* readIdList(notes, `${P}TELEGRAM_ALLOWED_USERS`, { platform: "telegram" }),
       allowedChats: yield* readIdList(notes, `${P}TELEGRAM_ALLOWED_CHATS`, { platform: "telegram" }),
-      apiRoot: yield* readUrl(`${P}TELEGRAM_API_ROOT`, "https://api.telegram.org")
+      apiRoot: yield* readUrl(`${P}TELEGRAM_API_ROOT`, "https://api.telegram.org"),
+      webhook: {
+        ...yield* loadWebhookServer(notes, "TELEGRAM", 8092, "/telegram/webhook"),
+        secretToken,
+        publicUrl: yield* readOptionalUrl(`${P}TELEGRAM_WEBHOOK_URL`)
+      }
     }
   })
 

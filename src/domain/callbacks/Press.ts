@@ -39,7 +39,7 @@ export interface RenderedButton {
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 /** 16 characters (96 bits): unique per button; the MAC, not this id, makes it unforgeable. */
-const requestId = Effect.map(
+export const newButtonRequestId = Effect.map(
   Effect.all(Array.from({ length: 16 }, () => Random.nextIntBetween(0, 64))),
   (codes) => codes.map((c) => ALPHABET[c]).join("")
 )
@@ -58,7 +58,7 @@ export const mintButtons = (
     const minted: Array<RenderedButton> = []
     for (const button of reply.buttons) {
       const token = yield* buildCompactToken({
-        requestId: yield* requestId,
+        requestId: yield* newButtonRequestId,
         workspaceId: binding.channelId,
         actionType: button.actionType,
         payload: buttonPayload(button.approvalId),
@@ -84,7 +84,7 @@ export const PressTexts = {
   invalid: "This button is not valid here."
 } as const
 
-const rejected = (reason: CallbackRejectCode): PressOutcome => ({
+export const rejected = (reason: CallbackRejectCode): PressOutcome => ({
   _tag: "Rejected",
   reason,
   text: reason === "cb_reject_timestamp"

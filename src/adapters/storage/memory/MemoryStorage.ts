@@ -1,14 +1,20 @@
 import { Layer } from "effect"
 import type { JobLedger } from "../../../ports/JobLedger.js"
+import type { ButtonStore } from "../../../ports/ButtonStore.js"
+import type { PollCursor } from "../../../ports/PollCursor.js"
 import type { ReplayStore } from "../../../ports/ReplayStore.js"
 import type { StoreProbe } from "../../../ports/StoreProbe.js"
+import { ButtonStoreMemory } from "./ButtonStoreMemory.js"
 import { JobLedgerMemory } from "./JobLedgerMemory.js"
+import { PollCursorMemory } from "./PollCursorMemory.js"
 import { ReplayStoreMemory } from "./ReplayStoreMemory.js"
 import { StoreProbeMemory } from "./StoreProbeMemory.js"
 
 /** Every storage port in memory: the same outputs as `SqliteStorage.layer`, for tests. */
-export const MemoryStorage: Layer.Layer<ReplayStore | JobLedger | StoreProbe> = Layer.mergeAll(
+export const MemoryStorage: Layer.Layer<ReplayStore | JobLedger | PollCursor | ButtonStore | StoreProbe> = Layer.mergeAll(
+  ButtonStoreMemory,
   ReplayStoreMemory,
   JobLedgerMemory,
+  PollCursorMemory,
   StoreProbeMemory
 )

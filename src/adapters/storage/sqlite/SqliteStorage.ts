@@ -3,11 +3,15 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
 import { Clock, Context, Effect, Layer } from "effect"
+import { ButtonStore } from "../../../ports/ButtonStore.js"
 import { JobLedger } from "../../../ports/JobLedger.js"
+import { PollCursor } from "../../../ports/PollCursor.js"
 import { ReplayStore } from "../../../ports/ReplayStore.js"
 import { StoreError } from "../../../ports/StoreError.js"
 import { StoreProbe } from "../../../ports/StoreProbe.js"
+import { makeButtonStoreSqlite } from "./ButtonStoreSqlite.js"
 import { makeJobLedgerSqlite } from "./JobLedgerSqlite.js"
+import { makePollCursorSqlite } from "./PollCursorSqlite.js"
 import { makeReplayStoreSqlite } from "./ReplayStoreSqlite.js"
 import { migrate } from "./sqliteMigrations.js"
 import { fromCause, refail } from "./sqlErrors.js"
@@ -46,6 +50,8 @@ const stores = Effect.gen(function*() {
   const replayStore = yield* makeReplayStoreSqlite(sql)
   return Context.make(ReplayStore, replayStore).pipe(
     Context.add(JobLedger, makeJobLedgerSqlite(sql)),
+    Context.add(PollCursor, makePollCursorSqlite(sql)),
+    Context.add(ButtonStore, makeButtonStoreSqlite(sql)),
     Context.add(StoreProbe, { probe: probe(sql) })
   )
 }).pipe(
@@ -59,6 +65,6 @@ const stores = Effect.gen(function*() {
  * directory and migrates the schema on start; any failure to open or migrate is a `StoreError`.
  */
 export const SqliteStorage = {
-  layer: (options: { readonly filename: string }): Layer.Layer<ReplayStore | JobLedger | StoreProbe, StoreError> =>
+  layer: (options: { readonly filename: string }): Layer.Layer<ReplayStore | JobLedger | PollCursor | ButtonStore | StoreProbe, StoreError> =>
     Layer.scopedContext(stores).pipe(Layer.provide(client(options.filename)))
 }

@@ -37,6 +37,24 @@ const migrations = {
     )`
     yield* sql`CREATE INDEX job_ledger_state_created ON job_ledger (state, created_at, seq)`
     yield* sql`CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), touched_at INTEGER NOT NULL)`
+  }),
+  "2_poll_cursors": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE poll_cursors (
+      name TEXT PRIMARY KEY NOT NULL,
+      value INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`
+  }),
+  "3_button_refs": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE button_refs (
+      request_id TEXT PRIMARY KEY NOT NULL,
+      action TEXT NOT NULL,
+      approval_id TEXT NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX button_refs_expires_at ON button_refs (expires_at)`
   })
 }
 
