@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Cause, Effect, Exit, Option, TestClock } from "effect"
-import { SqliteStorage } from "../../../src/adapters/storage/sqlite/SqliteStorage.js"
+import { replayFileFor, SqliteStorage } from "../../../src/adapters/storage/sqlite/SqliteStorage.js"
 import { JobLedger } from "../../../src/ports/JobLedger.js"
 import { ReplayStore } from "../../../src/ports/ReplayStore.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
@@ -73,7 +73,7 @@ describe("SqliteStorage", () => {
         yield* TestClock.adjust(1_000)
         yield* replay.claim("new", 10_000)
       }))
-      const rows = yield* withRawSql(filename, (sql) => sql<{ key: string }>`SELECT key FROM replay_claims ORDER BY key`)
+      const rows = yield* withRawSql(replayFileFor(filename), (sql) => sql<{ key: string }>`SELECT key FROM replay_claims ORDER BY key`)
       expect(rows.map((r) => r.key)).toEqual(["live", "new"])
     }))
 
@@ -103,13 +103,12 @@ describe("SqliteStorage", () => {
       const filename = join(yield* tempDir, "connector.db")
       yield* withStorage(filename, Effect.void)
       yield* withRawSql(filename, (sql) =>
-        Effect.all([
-          sql`INSERT INTO job_ledger (id, kind, ref, inbound_event_key, target_platform, target_channel_id,
+        sql`INSERT INTO job_ledger (id, kind, ref, inbound_event_key, target_platform, target_channel_id,
             target_sender_id, target_workspace_id, target_thread_id, template_id, state, attempts, created_at, updated_at)
-            VALUES ('job:x', 'bogus', 'x', '', 'telegram', 'c', 'u', '', '', 't', 'submitted', 0, 1, 1)`,
-          sql`INSERT INTO replay_claims (key, state, claim_count, updated_at, expires_at, last_outcome)
-            VALUES ('evt', 'bogus', 1, 0, 9999999999999, 'claimed')`
-        ]))
+            VALUES ('job:x', 'bogus', 'x', '', 'telegram', 'c', 'u', '', '', 't', 'submitted', 0, 1, 1)`)
+      yield* withRawSql(replayFileFor(filename), (sql) =>
+        sql`INSERT INTO replay_claims (key, state, claim_count, updated_at, expires_at, last_outcome)
+            VALUES ('evt', 'bogus', 1, 0, 9999999999999, 'claimed')`)
       yield* withStorage(filename, Effect.gen(function*() {
         const ledger = yield* JobLedger
         expect(yield* Effect.flip(ledger.get("job:x"))).toMatchObject({ _tag: "StoreError", reason: "corrupt" })
@@ -132,10 +131,12 @@ describe("SqliteStorage", () => {
     Effect.gen(function*() {
       const filename = join(yield* tempDir, "connector.db")
       yield* withStorage(filename, Effect.void)
-      yield* withRawSql(filename, (sql) => Effect.all([sql`DROP TABLE job_ledger`, sql`DROP TABLE replay_claims`]))
+      yield* withRawSql(filename, (sql) => sql`DROP TABLE job_ledger`)
       yield* withStorage(filename, Effect.gen(function*() {
         const ledger = yield* JobLedger
         const replay = yield* ReplayStore
+        // The replay file's table is created on open: take it away while the store is open.
+        yield* withRawSql(replayFileFor(filename), (sql) => sql`DROP TABLE replay_claims`)
         const errors = yield* Effect.all([
           Effect.flip(ledger.record(ledgerEntry())),
           Effect.flip(ledger.get("job:p-1")),

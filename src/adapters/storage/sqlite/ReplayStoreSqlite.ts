@@ -1,165 +1,154 @@
-import type { SqlClient } from "@effect/sql"
-import { Cause, Chunk, Clock, Deferred, Effect, Queue, Schema, type Scope } from "effect"
+import Database from "better-sqlite3"
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import { Clock, Effect, type Scope } from "effect"
 import { type ClaimOutcome, ReplayStore } from "../../../ports/ReplayStore.js"
 import { StoreError } from "../../../ports/StoreError.js"
 import { clampTtl, normalizeKey, type Transition } from "../ReplayLifecycle.js"
-import {
-  type ClaimOp,
-  claimQuery,
-  laterClaimOutcome,
-  transitionQuery,
-  type TransitionOp,
-  transitionSegments,
-  uniqueByKey
-} from "./ReplayBatch.js"
-import { refail } from "./sqlErrors.js"
+import { CLAIM, CREATE_SCHEMA, PURGE, SCHEMA_VERSION, transitionSql } from "./ReplaySql.js"
 
-/** Expired rows deleted per purge: bounded work, run at most once a second. */
+/** Expired rows deleted per purge: bounded work, at most once a second. */
 const PURGE_BATCH = 5_000
 const PURGE_INTERVAL_MILLIS = 1_000
-/** Operations per transaction (SQLite allows 32766 bound parameters; a claim uses 3). */
-const MAX_BATCH = 500
+/** The file is this process's alone; a foreign lock is waited for briefly, never for long (the loop blocks). */
+const BUSY_TIMEOUT_MILLIS = 250
 
-const ClaimRows = Schema.Array(Schema.Struct({
-  key: Schema.String,
-  last_outcome: Schema.Literal(
-    "claimed",
-    "retry_claimed",
-    "duplicate_in_flight",
-    "duplicate_after_success",
-    "duplicate_after_terminal_failure"
-  )
-}))
-const decodeClaimRows = Schema.decodeUnknown(ClaimRows)
+const OUTCOMES: ReadonlySet<string> = new Set<ClaimOutcome>([
+  "claimed",
+  "retry_claimed",
+  "duplicate_in_flight",
+  "duplicate_after_success",
+  "duplicate_after_terminal_failure"
+])
 
-type Job =
-  | { readonly _tag: "claim"; readonly op: ClaimOp; readonly done: Deferred.Deferred<ClaimOutcome, StoreError> }
-  | { readonly _tag: "transition"; readonly op: TransitionOp; readonly done: Deferred.Deferred<void, StoreError> }
+type Op =
+  | { readonly _tag: "claim"; readonly key: string; readonly now: number; readonly expiresAt: number; readonly done: (r: ClaimOutcome | StoreError) => void; cancelled: boolean }
+  | { readonly _tag: Transition; readonly key: string; readonly now: number; readonly expiresAt: number; readonly done: (r: undefined | StoreError) => void; cancelled: boolean }
 
-/** Resumes after the current poll phase, so every request read in this loop turn joins the batch. */
-const afterIoCallbacks = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
+const unavailable = (operation: string, cause: unknown) => new StoreError({ reason: "unavailable", operation, cause })
 
-const asStoreError = (cause: Cause.Cause<unknown>): StoreError => {
-  const failure = Cause.failureOption(cause)
-  return failure._tag === "Some" && failure.value instanceof StoreError
-    ? failure.value
-    : new StoreError({ reason: "unavailable", operation: "replay-batch", cause: Cause.squash(cause) })
-}
+/** Opens (creating the directory and schema) or fails as `unavailable`: not a database, unwritable... */
+const open = (filename: string) =>
+  Effect.try({
+    try: () => {
+      mkdirSync(dirname(filename), { recursive: true, mode: 0o700 })
+      const db = new Database(filename)
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MILLIS}`)
+        db.pragma("journal_mode = WAL")
+        // A committed claim survives a crash of the process (the WAL is written before the
+        // transaction returns); only a power cut can lose the last transactions.
+        db.pragma("synchronous = NORMAL")
+        db.exec(CREATE_SCHEMA)
+        db.pragma(`user_version = ${SCHEMA_VERSION}`)
+        return db
+      } catch (e) {
+        db.close()
+        throw e
+      }
+    },
+    catch: (cause) => unavailable("open", cause)
+  })
 
 /**
- * ReplayStore over SQLite with group commit. Every claim and transition queued during one turn of
- * the event loop is written in one transaction: transitions first (they belong to claims of
- * earlier batches), then one multi-row upsert for all claims. Each caller resumes only after that
- * transaction committed, so a claim is durable (WAL) before its command runs. A failed
- * transaction fails every operation of its batch; an unknown row state answers `corrupt`.
+ * ReplayStore in its own SQLite file, through the better-sqlite3 driver directly, with group
+ * commit: every operation asked for during one turn of the event loop is written in one
+ * synchronous transaction at the end of that turn (setImmediate), in arrival order, and each
+ * caller resumes only after that transaction committed, so a claim is durable (WAL) before its
+ * command runs. A failed transaction fails every operation of its batch.
+ *
+ * Why a file of its own: the transaction runs synchronously, so it must never wait for a lock
+ * held by a connection that only releases it on a later turn of the event loop (the @effect/sql
+ * client of the main file holds transactions across awaits). No other connection writes here.
  */
-export const makeReplayStoreSqlite = (sql: SqlClient.SqlClient): Effect.Effect<ReplayStore["Type"], never, Scope.Scope> =>
+export const makeReplayStoreSqlite = (filename: string): Effect.Effect<ReplayStore["Type"], StoreError, Scope.Scope> =>
   Effect.gen(function*() {
-    const queue = yield* Queue.unbounded<Job>()
-    yield* Effect.addFinalizer(() => Queue.shutdown(queue))
+    const db = yield* Effect.acquireRelease(open(filename), (db) => Effect.sync(() => db.close()))
+    const claimStatement = db.prepare<[string, number, number], { last_outcome: string }>(CLAIM)
+    const transitions = {
+      commit: db.prepare<[number, number, string, number]>(transitionSql("commit")),
+      release: db.prepare<[number, number, string, number]>(transitionSql("release")),
+      fail: db.prepare<[number, number, string, number]>(transitionSql("fail"))
+    }
+    const purge = db.prepare<[number, number]>(PURGE)
     let lastPurgeAt = Number.NEGATIVE_INFINITY
+    let pending: Array<Op> = []
+    let scheduled = false
+    let closed = false
 
-    const purge = (now: number) => {
-      if (now - lastPurgeAt < PURGE_INTERVAL_MILLIS && now >= lastPurgeAt) return Effect.void
-      lastPurgeAt = now
-      return Effect.asVoid(sql`DELETE FROM replay_claims WHERE key IN (
-        SELECT key FROM replay_claims WHERE expires_at <= ${now} LIMIT ${PURGE_BATCH})`)
+    const apply = (op: Op): ClaimOutcome | undefined => {
+      if (op._tag !== "claim") {
+        transitions[op._tag].run(op.now, op.expiresAt, op.key, op.now)
+        return undefined
+      }
+      const row = claimStatement.get(op.key, op.now, op.expiresAt)
+      if (row === undefined || !OUTCOMES.has(row.last_outcome)) throw new StoreError({ reason: "corrupt", operation: "claim" })
+      return row.last_outcome as ClaimOutcome
     }
 
-    const write = (jobs: ReadonlyArray<Job>) =>
-      Effect.gen(function*() {
-        const transitions = jobs.flatMap((j) => (j._tag === "transition" ? [j.op] : []))
-        for (const segment of transitionSegments(transitions)) {
-          for (const name of ["commit", "release", "fail"] as const) {
-            const ops = segment.filter((op) => op.transition === name)
-            if (ops.length > 0) {
-              const q = transitionQuery(name, ops)
-              yield* sql.unsafe(q.text, q.params)
-            }
-          }
-        }
-        const claims = uniqueByKey(jobs.flatMap((j) => (j._tag === "claim" ? [j.op] : [])))
-        const outcomes = new Map<string, ClaimOutcome>()
-        if (claims.length > 0) {
-          const q = claimQuery(claims)
-          for (const row of yield* decodeClaimRows(yield* sql.unsafe(q.text, q.params))) {
-            outcomes.set(row.key, row.last_outcome)
-          }
-        }
-        yield* purge(Math.max(...jobs.map((j) => j.op.now)))
-        return outcomes
-      })
+    const writeBatch = db.transaction((ops: ReadonlyArray<Op>) => {
+      const results = ops.map(apply)
+      const now = Math.max(...ops.map((op) => op.now))
+      if (now - lastPurgeAt >= PURGE_INTERVAL_MILLIS || now < lastPurgeAt) {
+        lastPurgeAt = now
+        purge.run(now, PURGE_BATCH)
+      }
+      return results
+    })
 
-    const settle = (jobs: ReadonlyArray<Job>, outcomes: ReadonlyMap<string, ClaimOutcome>) =>
-      Effect.gen(function*() {
-        const judged = new Set<string>()
-        for (const job of jobs) {
-          if (job._tag === "transition") {
-            yield* Deferred.succeed(job.done, undefined)
-            continue
-          }
-          const first = outcomes.get(job.op.key)
-          if (first === undefined) {
-            yield* Deferred.fail(job.done, new StoreError({ reason: "corrupt", operation: "claim" }))
-          } else {
-            yield* Deferred.succeed(job.done, judged.has(job.op.key) ? laterClaimOutcome(first) : first)
-            judged.add(job.op.key)
-          }
-        }
-      })
+    const flush = () => {
+      scheduled = false
+      const ops = pending.filter((op) => !op.cancelled)
+      pending = []
+      if (ops.length === 0) return
+      let results: ReadonlyArray<ClaimOutcome | undefined>
+      try {
+        if (closed) throw new Error("replay store closed")
+        results = writeBatch(ops)
+      } catch (cause) {
+        const error = cause instanceof StoreError ? cause : unavailable("replay-batch", cause)
+        for (const op of ops) op.done(error)
+        return
+      }
+      ops.forEach((op, i) => op._tag === "claim" ? op.done(results[i]!) : op.done(undefined))
+    }
 
-    const flush = (jobs: ReadonlyArray<Job>) =>
-      sql.withTransaction(write(jobs)).pipe(
-        refail("replay-batch"),
-        Effect.matchCauseEffect({
-          onFailure: (cause) =>
-            Effect.forEach(jobs, (job) =>
-              job._tag === "claim"
-                ? Deferred.fail(job.done, asStoreError(cause))
-                : Deferred.fail(job.done, asStoreError(cause))),
-          onSuccess: (outcomes) => settle(jobs, outcomes)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        flush()
+        closed = true
+      })
+    )
+
+    /** Queues `op` for this turn's batch and resumes with its result; interruption before the write withdraws it. */
+    const enqueue = <A>(make: (done: (r: A | StoreError) => void) => Op) =>
+      Effect.async<A, StoreError>((resume) => {
+        const op = make((r) => resume(r instanceof StoreError ? Effect.fail(r) : Effect.succeed(r)))
+        pending.push(op)
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+        return Effect.sync(() => {
+          op.cancelled = true
         })
-      )
-
-    yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-      const first = yield* Queue.take(queue)
-      yield* afterIoCallbacks
-      const rest = yield* Queue.takeUpTo(queue, MAX_BATCH - 1)
-      yield* flush([first, ...Chunk.toReadonlyArray(rest)])
-    })))
-
-    const enqueue = <A>(make: (done: Deferred.Deferred<A, StoreError>) => Job) =>
-      Effect.flatMap(Deferred.make<A, StoreError>(), (done) => Effect.zipRight(Queue.offer(queue, make(done)), Deferred.await(done)))
+      })
 
     const claim = (key: string, ttlMillis: number) =>
       Effect.gen(function*() {
         const k = yield* normalizeKey(key, "claim")
         const now = yield* Clock.currentTimeMillis
-        return yield* enqueue<ClaimOutcome>((done) => ({
-          _tag: "claim",
-          op: { key: k, now, expiresAt: now + clampTtl(ttlMillis) },
-          done
-        }))
+        const expiresAt = now + clampTtl(ttlMillis)
+        return yield* enqueue<ClaimOutcome>((done) => ({ _tag: "claim", key: k, now, expiresAt, done, cancelled: false }))
       })
 
     const transition = (name: Transition) => (key: string, ttlMillis: number) =>
       Effect.gen(function*() {
         const k = yield* normalizeKey(key, name)
         const now = yield* Clock.currentTimeMillis
-        return yield* enqueue<void>((done) => ({
-          _tag: "transition",
-          op: { key: k, now, expiresAt: now + clampTtl(ttlMillis), transition: name },
-          done
-        }))
-      })
+        const expiresAt = now + clampTtl(ttlMillis)
+        return yield* enqueue<undefined>((done) => ({ _tag: name, key: k, now, expiresAt, done, cancelled: false }))
+      }).pipe(Effect.asVoid)
 
-    return ReplayStore.of({
-      claim,
-      commit: transition("commit"),
-      release: transition("release"),
-      fail: transition("fail")
-    })
+    return ReplayStore.of({ claim, commit: transition("commit"), release: transition("release"), fail: transition("fail") })
   })

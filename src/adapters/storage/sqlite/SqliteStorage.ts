@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { mkdir } from "node:fs/promises"
-import { dirname } from "node:path"
+import { basename, dirname, extname, join } from "node:path"
 import { Clock, Context, Effect, Layer } from "effect"
 import { ButtonStore } from "../../../ports/ButtonStore.js"
 import { JobLedger } from "../../../ports/JobLedger.js"
@@ -39,7 +39,11 @@ const probe = (sql: SqlClient.SqlClient) =>
     yield* sql`SELECT touched_at FROM store_probe WHERE id = 1`
   }).pipe(refail("probe"))
 
-const stores = Effect.gen(function*() {
+/** `state/connector.sqlite` -> `state/connector.replay.sqlite`: the replay store's own file. */
+export const replayFileFor = (filename: string): string =>
+  join(dirname(filename), `${basename(filename, extname(filename))}.replay.sqlite`)
+
+const stores = (filename: string) => Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql.unsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MILLIS}`)
   // WAL + NORMAL: a commit survives a crash of the process (the WAL is written before the call
@@ -47,7 +51,7 @@ const stores = Effect.gen(function*() {
   // replay claim, capping webhook throughput at the disk's sync rate.
   yield* sql.unsafe("PRAGMA synchronous = NORMAL")
   yield* migrate.pipe(Effect.provideService(SqlClient.SqlClient, sql))
-  const replayStore = yield* makeReplayStoreSqlite(sql)
+  const replayStore = yield* makeReplayStoreSqlite(replayFileFor(filename))
   return Context.make(ReplayStore, replayStore).pipe(
     Context.add(JobLedger, makeJobLedgerSqlite(sql)),
     Context.add(PollCursor, makePollCursorSqlite(sql)),
@@ -61,10 +65,12 @@ const stores = Effect.gen(function*() {
 )
 
 /**
- * Every storage port in one embedded SQLite file (WAL journal, synchronous NORMAL, busy timeout). Creates the parent
- * directory and migrates the schema on start; any failure to open or migrate is a `StoreError`.
+ * Every storage port in embedded SQLite (WAL journal, synchronous NORMAL, busy timeout): the replay
+ * store in `<name>.replay.sqlite` beside `filename` (ReplayStoreSqlite.ts says why), everything else in
+ * `filename`. Creates the parent directory and migrates the schema on start; any failure to open
+ * or migrate is a `StoreError`.
  */
 export const SqliteStorage = {
   layer: (options: { readonly filename: string }): Layer.Layer<ReplayStore | JobLedger | PollCursor | ButtonStore | StoreProbe, StoreError> =>
-    Layer.scopedContext(stores).pipe(Layer.provide(client(options.filename)))
+    Layer.scopedContext(stores(options.filename)).pipe(Layer.provide(client(options.filename)))
 }

@@ -55,6 +55,11 @@ const migrations = {
       expires_at INTEGER NOT NULL
     )`
     yield* sql`CREATE INDEX button_refs_expires_at ON button_refs (expires_at)`
+  }),
+  // Replay claims moved to their own file (ReplayStoreSqlite.ts); rows here were short-lived.
+  "4_replay_claims_moved": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`DROP TABLE IF EXISTS replay_claims`
   })
 }
 

@@ -1,44 +1,18 @@
 import { it } from "@effect/vitest"
-import { Effect } from "effect"
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect, Exit } from "effect"
 import { describe, expect } from "vitest"
-import {
-  claimQuery,
-  laterClaimOutcome,
-  transitionQuery,
-  transitionSegments,
-  uniqueByKey
-} from "../../../src/adapters/storage/sqlite/ReplayBatch.js"
+import { makeReplayStoreSqlite } from "../../../src/adapters/storage/sqlite/ReplayStoreSqlite.js"
+import { replayFileFor } from "../../../src/adapters/storage/sqlite/SqliteStorage.js"
 import { ReplayStore } from "../../../src/ports/ReplayStore.js"
-import { tempSqliteStorage } from "./tempSqlite.js"
+import { tempDir, tempSqliteStorage } from "./tempSqlite.js"
 
 /**
  * Group commit: operations issued in the same event-loop turn share one SQLite transaction.
  * These cases put claims, transitions and repeated keys into one batch on purpose.
  */
 const TTL = 60_000
-
-describe("replay batch SQL", () => {
-  it("one statement per batch, whatever its size", () => {
-    const ops = Array.from({ length: 3 }, (_, i) => ({ key: `k${i}`, now: 10, expiresAt: 20 }))
-    const claim = claimQuery(ops)
-    expect(claim.text.match(/\(\?, 'claimed', 1, \?, \?, 'claimed'\)/g)).toHaveLength(3)
-    expect(claim.params).toEqual(["k0", 10, 20, "k1", 10, 20, "k2", 10, 20])
-    const commit = transitionQuery("commit", ops)
-    expect(commit.text).toContain("SET state = 'delivered'")
-    expect(commit.text).toContain("replay_claims.state IN ('claimed', 'retryable')")
-    expect(commit.params).toHaveLength(9)
-  })
-
-  it("keeps the first operation of each key and derives later claims from the first", () => {
-    expect(uniqueByKey([{ key: "a", n: 1 }, { key: "b", n: 2 }, { key: "a", n: 3 }])).toEqual([
-      { key: "a", n: 1 },
-      { key: "b", n: 2 }
-    ])
-    expect(laterClaimOutcome("claimed")).toBe("duplicate_in_flight")
-    expect(laterClaimOutcome("retry_claimed")).toBe("duplicate_in_flight")
-    expect(laterClaimOutcome("duplicate_after_success")).toBe("duplicate_after_success")
-  })
-})
 
 describe("SqliteStorage group commit", () => {
   it.scoped("claims of different keys and a commit in one batch each get their own outcome", () =>
@@ -75,15 +49,32 @@ describe("SqliteStorage group commit", () => {
     }).pipe(Effect.provide(tempSqliteStorage())))
 })
 
-describe("transition segments", () => {
-  const op = (key: string, transition: "commit" | "release" | "fail") => ({ key, now: 1, expiresAt: 2, transition })
-  it("start a new segment whenever a key repeats, keeping order", () => {
-    const segments = transitionSegments([op("a", "fail"), op("b", "commit"), op("a", "commit"), op("c", "release")])
-    expect(segments.map((s) => s.map((o) => `${o.key}:${o.transition}`))).toEqual([
-      ["a:fail", "b:commit"],
-      ["a:commit", "c:release"]
-    ])
+describe("replay store file", () => {
+  it("lives beside the main file", () => {
+    expect(replayFileFor("/state/connector.sqlite")).toBe("/state/connector.replay.sqlite")
+    expect(replayFileFor("data/db")).toBe("data/db.replay.sqlite")
   })
+
+  it.scoped("a replay file that is not a database fails as unavailable, never as a defect", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = join(dir, "r.replay.sqlite")
+      yield* Effect.promise(() => writeFile(file, "this is not a database, but long enough to have a header".repeat(20)))
+      const exit = yield* Effect.exit(makeReplayStoreSqlite(file))
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && [exit.cause.error.reason, exit.cause.error.operation])
+        .toEqual(["unavailable", "open"])
+      yield* Effect.promise(() => mkdir(join(dir, "as-dir.sqlite")))
+      const dirExit = yield* Effect.exit(makeReplayStoreSqlite(join(dir, "as-dir.sqlite")))
+      expect(Exit.isFailure(dirExit) && dirExit.cause._tag === "Fail").toBe(true)
+    }))
+
+  it.scoped("an operation asked after the store closed fails as unavailable (nothing admitted)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const store = yield* Effect.scoped(makeReplayStoreSqlite(join(dir, "r.sqlite")))
+      const exit = yield* Effect.exit(store.claim("late", TTL))
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error.reason).toBe("unavailable")
+    }))
 
   it.scoped("fail then commit of one key in one batch ends terminal, as asked", () =>
     Effect.gen(function*() {
