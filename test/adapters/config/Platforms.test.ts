@@ -6,7 +6,21 @@ describe("Telegram", () => {
   it("starts with a token, in polling mode unless told otherwise", () => {
     const { config } = load({ [`${C}TELEGRAM_TOKEN`]: "123:abc" })
     expect(config.telegram).toMatchObject({ enabled: true, mode: "polling" })
-    expect(load({ [`${C}TELEGRAM_TOKEN`]: "t", [`${C}TELEGRAM_MODE`]: " Webhook " }).config.telegram.mode).toBe("webhook")
+    const webhook = load({ [`${C}TELEGRAM_TOKEN`]: "t", [`${C}TELEGRAM_MODE`]: " Webhook ", [`${C}TELEGRAM_WEBHOOK_SECRET`]: "s3cr_et-1" })
+    expect(webhook.config.telegram.mode).toBe("webhook")
+    expect(webhook.config.telegram.webhook).toMatchObject({ bind: "127.0.0.1", port: 8092, path: "/telegram/webhook" })
+  })
+
+  it("webhook mode refuses to start without a valid secret token, naming the variable", () => {
+    const base = { [`${C}TELEGRAM_TOKEN`]: "t", [`${C}TELEGRAM_MODE`]: "webhook" }
+    expect(loadError(base).variable).toBe(`${C}TELEGRAM_WEBHOOK_SECRET`)
+    for (const bad of ["has space", "x".repeat(257), "ünï"]) {
+      const error = loadError({ ...base, [`${C}TELEGRAM_WEBHOOK_SECRET`]: bad })
+      expect(error.variable).toBe(`${C}TELEGRAM_WEBHOOK_SECRET`)
+      expect(error.message).not.toContain(bad)
+    }
+    expect(load({ ...base, [`${C}TELEGRAM_WEBHOOK_SECRET`]: "ok", [`${C}TELEGRAM_WEBHOOK_URL`]: "https://bot.example/tg" })
+      .config.telegram.webhook.publicUrl).toEqual(Option.some("https://bot.example/tg"))
   })
 
   it("parses integer ids (signed, canonical) for users and chats", () => {
