@@ -1,0 +1,249 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { type FakeGateway, startFakeGateway } from "./DiscordFakeGateway.js"
+import {
+  buttonPressPayload,
+  type FakeGuild,
+  type FakeMessage,
+  type FakePress,
+  type FakeUser,
+  messagePayload,
+  snowflake,
+  userPayload
+} from "./DiscordFakePayloads.js"
+
+/**
+ * A fake Discord on 127.0.0.1 that drives the real discord.js client: REST under `/api/v10`
+ * (gateway/bot, users/@me, channel messages and typing, interaction callbacks, webhook
+ * follow-ups) and the gateway (DiscordFakeGateway.ts) on the same port. Every REST request is
+ * recorded; any route can be given one-shot answers (a 429 with `retry_after`, a 500...).
+ * Message creates honour `enforce_nonce`: a repeated nonce in a channel returns the first message
+ * and creates nothing (as Discord does), so `created` holds what users would really see.
+ */
+
+export interface RestCall {
+  readonly method: string
+  /** Path without the query, e.g. `/api/v10/channels/1/messages`. */
+  readonly path: string
+  readonly query: string
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: any
+}
+
+export interface RestAnswer {
+  readonly status: number
+  readonly json?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface DiscordFakeOptions {
+  readonly token?: string
+  readonly guilds?: ReadonlyArray<FakeGuild>
+  readonly heartbeatIntervalMillis?: number
+  /** Close every IDENTIFY with this gateway close code (e.g. 4014) instead of READY. */
+  readonly closeOnIdentify?: number
+}
+
+export interface DiscordFake {
+  /** What OPENCLAW_CONNECTOR_DISCORD_API_ROOT is set to: `http://127.0.0.1:<port>/api`. */
+  readonly apiRoot: string
+  readonly token: string
+  readonly bot: FakeUser
+  readonly applicationId: string
+  readonly gateway: FakeGateway
+  readonly calls: ReadonlyArray<RestCall>
+  /** Messages created in channels (POST /channels/:id/messages that succeeded), in order. */
+  readonly created: ReadonlyArray<{ readonly channelId: string; readonly body: any }>
+  /** Webhook follow-ups created (POST /webhooks/:app/:token), in order. */
+  readonly followUps: ReadonlyArray<{ readonly token: string; readonly body: any }>
+  /** Interaction callbacks (POST /interactions/:id/:token/callback), in order. */
+  readonly callbacks: ReadonlyArray<{ readonly interactionId: string; readonly body: any }>
+  callsTo(method: string, path: string | RegExp): ReadonlyArray<RestCall>
+  /** The next requests matching `method` + `path` get these answers, one each, in order. */
+  answerNext(method: string, path: string | RegExp, ...answers: ReadonlyArray<RestAnswer>): void
+  /** Dispatches a MESSAGE_CREATE; returns its payload (with its id). */
+  message(message: FakeMessage): ReturnType<typeof messagePayload>
+  /** Dispatches an INTERACTION_CREATE for a button press; returns its payload. */
+  press(press: Omit<FakePress, "applicationId">): ReturnType<typeof buttonPressPayload>
+  /** Resolves once `predicate` holds (checked on every REST call and gateway event). */
+  waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>
+  /** Forget REST calls, created messages and pending answers (the gateway session stays). */
+  reset(): void
+  close(): Promise<void>
+}
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("error", reject)
+  })
+
+const parse = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const matches = (pattern: string | RegExp, path: string) => typeof pattern === "string" ? pattern === path : pattern.test(path)
+
+export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promise<DiscordFake> => {
+  const token = options.token ?? "fake-discord-bot-token"
+  const bot: FakeUser = { id: snowflake(), username: "openclaw-bot", bot: true }
+  const applicationId = bot.id
+  const calls: Array<RestCall> = []
+  const created: Array<{ channelId: string; body: any; id: string; nonce?: string }> = []
+  const followUps: Array<{ token: string; body: any }> = []
+  const callbacks: Array<{ interactionId: string; body: any }> = []
+  const pending: Array<{ method: string; path: string | RegExp; answer: RestAnswer }> = []
+  const waiters = new Set<() => void>()
+  const sockets = new Set<Socket>()
+  const changed = () => {
+    for (const w of [...waiters]) w()
+  }
+
+  const botMessage = (channelId: string, body: any, id = snowflake()) => ({
+    ...messagePayload({ id, channelId, author: bot, content: body?.content ?? "", components: body?.components ?? [] })
+  })
+
+  const route = (call: RestCall): RestAnswer => {
+    const i = pending.findIndex((p) => p.method === call.method && matches(p.path, call.path))
+    if (i >= 0) return pending.splice(i, 1)[0]!.answer
+    const authorized = call.headers["authorization"] === `Bot ${token}`
+    const p = call.path.replace(/^\/api\/v10/, "")
+    let m: RegExpMatchArray | null
+    if (call.method === "GET" && p === "/gateway/bot") {
+      if (!authorized) return { status: 401, json: { message: "401: Unauthorized", code: 0 } }
+      return {
+        status: 200,
+        json: {
+          url: gateway.url,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 }
+        }
+      }
+    }
+    if (call.method === "GET" && p === "/users/@me") {
+      return authorized ? { status: 200, json: userPayload(bot) } : { status: 401, json: { message: "401: Unauthorized", code: 0 } }
+    }
+    if ((m = p.match(/^\/channels\/(\d+)\/messages$/)) && call.method === "POST") {
+      if (!authorized) return { status: 401, json: { message: "401: Unauthorized", code: 0 } }
+      const channelId = m[1]!
+      const nonce = call.body?.enforce_nonce === true && call.body?.nonce !== undefined ? String(call.body.nonce) : undefined
+      const earlier = nonce === undefined ? undefined : created.find((c) => c.channelId === channelId && c.nonce === nonce)
+      if (earlier !== undefined) return { status: 200, json: botMessage(channelId, earlier.body, earlier.id) }
+      const message = botMessage(channelId, call.body)
+      created.push({ channelId, body: call.body, id: message.id, ...(nonce !== undefined ? { nonce } : {}) })
+      return { status: 200, json: message }
+    }
+    if ((m = p.match(/^\/channels\/(\d+)\/typing$/)) && call.method === "POST") {
+      return authorized ? { status: 204 } : { status: 401, json: { message: "401: Unauthorized", code: 0 } }
+    }
+    if ((m = p.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/)) && call.method === "POST") {
+      callbacks.push({ interactionId: m[1]!, body: call.body })
+      return { status: 204 }
+    }
+    if ((m = p.match(/^\/webhooks\/(\d+)\/([^/]+)$/)) && call.method === "POST") {
+      followUps.push({ token: m[2]!, body: call.body })
+      return { status: 200, json: botMessage(snowflake(), call.body) }
+    }
+    if ((m = p.match(/^\/webhooks\/(\d+)\/([^/]+)\/messages\/([^/]+)$/)) && call.method === "PATCH") {
+      return { status: 200, json: botMessage(snowflake(), call.body) }
+    }
+    return { status: 404, json: { message: "404: Not Found", code: 0 } }
+  }
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const text = await readBody(req)
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v
+    const [path, query = ""] = (req.url ?? "/").split("?")
+    const call: RestCall = { method: req.method ?? "GET", path: path!, query, headers, body: parse(text) }
+    calls.push(call)
+    const answer = route(call)
+    const extra = answer.headers ?? {}
+    if (answer.status === 204) res.writeHead(204, extra).end()
+    else res.writeHead(answer.status, { "content-type": "application/json", ...extra }).end(JSON.stringify(answer.json ?? {}))
+    changed()
+  }
+
+  const server = createServer((req, res) => void onRequest(req, res))
+  server.on("connection", (s: Socket) => {
+    sockets.add(s)
+    s.once("close", () => sockets.delete(s))
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", resolve)
+  })
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const gateway = startFakeGateway(server, base, {
+    token,
+    bot,
+    applicationId,
+    guilds: options.guilds ?? [],
+    heartbeatIntervalMillis: options.heartbeatIntervalMillis ?? 41_250,
+    ...(options.closeOnIdentify !== undefined ? { closeOnIdentify: options.closeOnIdentify } : {})
+  })
+  gateway.onChange(changed)
+
+  return {
+    apiRoot: `${base}/api`,
+    token,
+    bot,
+    applicationId,
+    gateway,
+    calls,
+    created,
+    followUps,
+    callbacks,
+    callsTo: (method, path) => calls.filter((c) => c.method === method && matches(path, c.path)),
+    answerNext: (method, path, ...answers) => {
+      for (const answer of answers) pending.push({ method, path, answer })
+    },
+    message: (message) => {
+      const payload = messagePayload(message)
+      gateway.dispatch("MESSAGE_CREATE", payload)
+      return payload
+    },
+    press: (press) => {
+      const payload = buttonPressPayload({ ...press, applicationId })
+      gateway.dispatch("INTERACTION_CREATE", payload)
+      return payload
+    },
+    waitFor: (predicate, what, timeoutMs = 10_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!predicate()) return
+          waiters.delete(check)
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`Discord fake: ${what} not seen within ${timeoutMs} ms; REST calls: ${
+            JSON.stringify(calls.map((c) => `${c.method} ${c.path}`))
+          }`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      }),
+    reset: () => {
+      calls.length = 0
+      created.length = 0
+      followUps.length = 0
+      callbacks.length = 0
+      pending.length = 0
+    },
+    close: async () => {
+      await gateway.close()
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
