@@ -19,6 +19,7 @@ import { telegramLive } from "./adapters/telegram/TelegramLive.js"
 import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
 import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
+import { ChatDeliveriesRegistry } from "./adapters/delivery/ChatDeliveriesRegistry.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
 import { announce, probeBackend, unservedPlatforms, warnUnserved } from "./adapters/runtime/Startup.js"
 import { PlatformHealthMemory } from "./adapters/storage/memory/PlatformHealthMemory.js"
@@ -47,6 +48,7 @@ const portsFor = (config: ConnectorConfig) => {
     SettingsLive,
     RateLimiterMemory.pipe(Layer.provide(SettingsLive)),
     PlatformHealthMemory,
+    ChatDeliveriesRegistry,
     CallbackKey.layer({ stateDir: config.stateDir, secretKey: config.secretKey })
   )
 }
