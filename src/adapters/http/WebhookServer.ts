@@ -44,6 +44,11 @@ export interface RawResponse {
 export interface WebhookRoute<R> {
   readonly method: "GET" | "POST"
   readonly path: string
+  /**
+   * `prefix`: the route also takes every path below `path` (`/media` takes `/media/abc`, never
+   * `/mediax`); exact routes win over prefix routes. Default `exact`.
+   */
+  readonly match?: "exact" | "prefix"
   readonly handle: (request: RawRequest) => Effect.Effect<RawResponse, never, R>
 }
 
@@ -103,6 +108,18 @@ const make = <R>(options: WebhookServerOptions<R>): Effect.Effect<WebhookServerA
     const grace = Duration.millis(options.shutdownGraceMillis ?? 10_000)
     const routesByPath = new Map<string, Array<WebhookRoute<R>>>()
     for (const route of options.routes) routesByPath.set(route.path, [...(routesByPath.get(route.path) ?? []), route])
+    const prefixRoutes = options.routes.filter((r) => r.match === "prefix")
+    /** Exact routes first (one map lookup on the webhook hot path), then the longest matching prefix. */
+    const candidatesFor = (path: string): ReadonlyArray<WebhookRoute<R>> | undefined => {
+      const exact = routesByPath.get(path)
+      if (exact !== undefined || prefixRoutes.length === 0) return exact
+      let best: WebhookRoute<R> | undefined
+      for (const r of prefixRoutes) {
+        const base = r.path.endsWith("/") ? r.path : `${r.path}/`
+        if (path.startsWith(base) && (best === undefined || r.path.length > best.path.length)) best = r
+      }
+      return best === undefined ? undefined : prefixRoutes.filter((r) => r.path === best.path)
+    }
 
     // Finalizers run in reverse: this set (and whatever is still in it) is interrupted last.
     const fibers = yield* FiberSet.make<unknown, never>()
@@ -136,7 +153,7 @@ const make = <R>(options: WebhookServerOptions<R>): Effect.Effect<WebhookServerA
       const target = req.url ?? "/"
       const q = target.indexOf("?")
       const path = q < 0 ? target : target.slice(0, q)
-      const candidates = routesByPath.get(path)
+      const candidates = candidatesFor(path)
       if (candidates === undefined) return write(res, plain(404, "404: Not Found"))
       const route = candidates.find((r) => r.method === req.method || (req.method === "HEAD" && r.method === "GET"))
       if (route === undefined) {

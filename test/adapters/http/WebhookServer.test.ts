@@ -62,6 +62,23 @@ describe("WebhookServer", () => {
       expect([get.status, get.text]).toEqual([200, "ok"])
     }))
 
+  it.scopedLive("prefix routes take paths below their path only; exact routes win", () =>
+    Effect.gen(function*() {
+      const media: WebhookRoute<never> = {
+        method: "GET",
+        path: "/media",
+        match: "prefix",
+        handle: (req) => Effect.succeed({ status: 200, body: `media:${req.path}` })
+      }
+      const exact: WebhookRoute<never> = { method: "GET", path: "/media/fixed", handle: () => Effect.succeed({ status: 200, body: "exact" }) }
+      const { url } = yield* start([echo, media, exact])
+      expect((yield* send(`${url}/media/abc?sig=1`, { method: "GET" })).text).toBe("media:/media/abc")
+      expect((yield* send(`${url}/media/fixed`, { method: "GET" })).text).toBe("exact")
+      expect((yield* send(`${url}/mediax/abc`, { method: "GET" })).status).toBe(404)
+      expect((yield* send(`${url}/media/abc`, { body: "{}" })).status).toBe(405)
+      expect((yield* send(`${url}/hook`, { body: "{}" })).status).toBe(200)
+    }))
+
   it.scopedLive("413 before the handler for a declared or streamed body over the cap; still serving after", () =>
     Effect.gen(function*() {
       const calls = yield* Ref.make(0)
