@@ -20,6 +20,7 @@ import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
 import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
 import { ChatDeliveriesRegistry } from "./adapters/delivery/ChatDeliveriesRegistry.js"
+import { MediaStoreFile } from "./adapters/media/MediaStoreFile.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
 import { announce, probeBackend, unservedPlatforms, warnUnserved } from "./adapters/runtime/Startup.js"
 import { PlatformHealthMemory } from "./adapters/storage/memory/PlatformHealthMemory.js"
@@ -49,6 +50,7 @@ const portsFor = (config: ConnectorConfig) => {
     RateLimiterMemory.pipe(Layer.provide(SettingsLive)),
     PlatformHealthMemory,
     ChatDeliveriesRegistry,
+    MediaStoreFile.layerFromConfig(config),
     CallbackKey.layer({ stateDir: config.stateDir, secretKey: config.secretKey })
   )
 }
@@ -69,7 +71,7 @@ const App = Layer.unwrapEffect(
   Effect.gen(function*() {
     const { config, warnings, info } = yield* loadConnectorConfig
     const Servers = Layer.mergeAll(
-      OperatorServerLive(config.operator).pipe(
+      OperatorServerLive({ ...config.operator, mediaPath: config.media.path }).pipe(
         Layer.tap(() => Effect.logInfo(`Operator server listening on ${config.operator.bind}:${config.operator.port}`))
       ),
       kakaoFor(config),

@@ -1,15 +1,19 @@
-import { HttpLayerRouter, HttpServerResponse } from "@effect/platform"
+import { HttpLayerRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Either, Layer, Metric } from "effect"
 import { createServer } from "node:http"
 import { Backend } from "../../ports/Backend.js"
+import { MediaStore } from "../../ports/MediaStore.js"
 import { PlatformHealth } from "../../ports/PlatformHealth.js"
 import { StoreProbe } from "../../ports/StoreProbe.js"
+import { serveMedia } from "../media/MediaRoute.js"
+import { normalizeMediaPath } from "../media/MediaResponse.js"
 import { renderPrometheus } from "./OperatorMetrics.js"
 
 /**
  * The operator server (default 127.0.0.1:8093): liveness, readiness and metrics for whoever runs
- * the connector. It never exposes a secret: readiness reasons are fixed words plus the backend's
+ * the connector, and the signed media route (`GET`/`HEAD <MEDIA_PATH>/<token>`) when `mediaPath`
+ * is given. It never exposes a secret: readiness reasons are fixed words plus the backend's
  * bounded error text, which never contains a URL or token.
  */
 export interface OperatorServerOptions {
@@ -17,6 +21,8 @@ export interface OperatorServerOptions {
   readonly port: number
   /** How long readiness waits for the backend's /openclaw/health. */
   readonly backendProbeTimeout?: Duration.DurationInput
+  /** OPENCLAW_CONNECTOR_MEDIA_PATH: serve media links here (the server then needs `MediaStore`). */
+  readonly mediaPath?: string | undefined
 }
 
 const json = (status: number, body: unknown) =>
@@ -74,8 +80,52 @@ export const operatorRoutes = (options: OperatorServerOptions) =>
     )
   ])
 
-/** The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from the app. */
-export const OperatorServerLive = (options: OperatorServerOptions) =>
-  HttpLayerRouter.serve(operatorRoutes(options), { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer(), { host: options.bind, port: options.port }))
+/**
+ * `GET <mediaPath>/*` (HEAD too: the router answers HEAD with the GET route), with the same
+ * semantics as on the webhook servers (MediaRoute.ts `serveMedia`): the raw request target is
+ * used, never the router's decoded parameters.
+ */
+export const operatorMediaRoutes = (mediaPath: string) =>
+  HttpLayerRouter.addAll([
+    HttpLayerRouter.route(
+      "GET",
+      // find-my-way reads ":" as a parameter; "::" is a literal colon.
+      `${normalizeMediaPath(mediaPath).replaceAll(":", "::")}/*` as HttpLayerRouter.PathInput,
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const store = yield* MediaStore
+        const target = request.url // as received (path and query), not decoded
+        const q = target.indexOf("?")
+        const response = yield* serveMedia(store, mediaPath, q < 0 ? target : target.slice(0, q), q < 0 ? "" : target.slice(q + 1))
+        const { "content-type": contentType, ...headers } = response.headers
+        return typeof response.body === "string"
+          ? HttpServerResponse.text(response.body, { status: response.status, headers, contentType })
+          : HttpServerResponse.uint8Array(response.body, { status: response.status, headers, contentType })
+      })
+    )
+  ])
+
+const serveOptions = { disableLogger: true, disableListenLog: true } as const
+
+const nodeServer = (options: OperatorServerOptions) =>
+  NodeHttpServer.layer(() => createServer(), { host: options.bind, port: options.port })
+
+/**
+ * The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from
+ * the app, and MediaStore when `mediaPath` is given.
+ */
+export function OperatorServerLive(
+  options: OperatorServerOptions & { readonly mediaPath: string }
+): ReturnType<typeof withMedia>
+export function OperatorServerLive(options: OperatorServerOptions): ReturnType<typeof withoutMedia>
+export function OperatorServerLive(options: OperatorServerOptions) {
+  return options.mediaPath === undefined ? withoutMedia(options) : withMedia({ ...options, mediaPath: options.mediaPath })
+}
+
+const withoutMedia = (options: OperatorServerOptions) =>
+  HttpLayerRouter.serve(operatorRoutes(options), serveOptions).pipe(Layer.provide(nodeServer(options)))
+
+const withMedia = (options: OperatorServerOptions & { readonly mediaPath: string }) =>
+  HttpLayerRouter.serve(Layer.mergeAll(operatorRoutes(options), operatorMediaRoutes(options.mediaPath)), serveOptions).pipe(
+    Layer.provide(nodeServer(options))
   )
