@@ -19,6 +19,7 @@ import { telegramLive } from "./adapters/telegram/TelegramLive.js"
 import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
 import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
+import { ComfyEventsLive } from "./adapters/comfy/ComfyEventsLive.js"
 import { ChatDeliveriesRegistry } from "./adapters/delivery/ChatDeliveriesRegistry.js"
 import { MediaStoreFile } from "./adapters/media/MediaStoreFile.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
@@ -46,6 +47,7 @@ const portsFor = (config: ConnectorConfig) => {
   return Layer.mergeAll(
     storageFor(config),
     BackendLive,
+    ComfyEventsLive({ baseUrl: config.backend.url, adminToken: config.backend.adminToken }).pipe(Layer.provide(BackendLive)),
     SettingsLive,
     RateLimiterMemory.pipe(Layer.provide(SettingsLive)),
     PlatformHealthMemory,

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { comfyRoutes } from "./fakeBackend/comfyRoutes.js"
+import { ComfyRun, type RunOptions } from "./fakeBackend/comfyRun.js"
+import { FakeComfySocket, type ComfyWsEvent, type SocketConnection } from "./fakeBackend/comfySocket.js"
 import { adminDenial, openclawRoutes, type Route } from "./fakeBackend/openclawRoutes.js"
-import { FakeState, type ImageRef, type Outputs } from "./fakeBackend/state.js"
+import { FakeState, type ImageRef, type Outputs, type PromptEnd, type PromptFailure } from "./fakeBackend/state.js"
 import {
   methodNotAllowed,
   notFound,
@@ -14,7 +16,9 @@ import {
 
 export type { FakeBackendOptions, FakeReply, RecordedCall, RouteHandler } from "./fakeBackend/types.js"
 export { json as reply, methodNotAllowed, notFound } from "./fakeBackend/types.js"
-export type { Outputs, ImageRef } from "./fakeBackend/state.js"
+export type { Outputs, ImageRef, PromptEnd, PromptFailure } from "./fakeBackend/state.js"
+export type { ComfyWsEvent, SocketConnection } from "./fakeBackend/comfySocket.js"
+export type { RunNode, RunOptions } from "./fakeBackend/comfyRun.js"
 
 /**
  * A fake OpenClaw + ComfyUI server on 127.0.0.1 (spec backend-and-delivery §3, §7, §8): one base
@@ -33,10 +37,37 @@ export interface FakeBackend {
   readonly state: FakeState
   /** Simulate an operator approving in the OpenClaw UI; returns the executed prompt id. */
   approveInUi(approvalId: string, promptId?: string): string
-  /** End a prompt so that /history returns its entry; output images become servable by /view. */
-  completePrompt(promptId: string, outputs: Outputs, status?: "success" | "error"): void
+  /**
+   * End a prompt so that /history returns its entry; output images become servable by /view.
+   * `error` / `interrupted` entries have `status_str: "error"` and the matching message.
+   */
+  completePrompt(promptId: string, outputs: Outputs, status?: PromptEnd, failure?: PromptFailure): void
   addFile(ref: ImageRef, bytes: Uint8Array): void
-  /** Forget calls and overrides and start from a fresh backend state with the same options. */
+  /** ComfyUI's websocket (`/ws`, `/api/ws`): a JSON frame to every open socket, or to one client id. */
+  emit(event: ComfyWsEvent, clientId?: string): void
+  /** A raw text frame to every open socket. */
+  emitText(text: string): void
+  /** A binary (preview) frame to every open socket. */
+  emitBinary(bytes: Uint8Array): void
+  /** Drop every open websocket without a close handshake. */
+  closeSockets(): void
+  /** Answer later websocket handshakes with 503 (`true`) or accept them again (`false`). */
+  refuseSockets(refuse: boolean): void
+  /** Websockets open right now. */
+  readonly openSockets: number
+  /** Every websocket handshake so far, accepted or refused, with its client id and headers. */
+  readonly socketConnections: ReadonlyArray<SocketConnection>
+  /**
+   * Play a realistic successful ComfyUI run of `promptId` on every open socket (see ComfyRun.run):
+   * frames, then the history entry (images servable by /view). Returns the history outputs.
+   */
+  runPrompt(promptId: string, options?: RunOptions): Outputs
+  /** Play a failing run: frames up to `execution_error`, then a history entry with the error. */
+  failPrompt(promptId: string, failure?: PromptFailure): void
+  /**
+   * Forget calls, overrides and websocket handshakes, drop open websockets, and start from a fresh
+   * backend state with the same options.
+   */
   reset(): void
   close(): Promise<void>
 }
@@ -107,6 +138,8 @@ export const startFakeBackend = async (options: FakeBackendOptions = {}): Promis
   const calls: Array<RecordedCall> = []
   let overrides: Array<Override> = []
   const sockets = new Set<Socket>()
+  const comfySocket = new FakeComfySocket(options.websocket === "refuse", () => state.queueRemaining())
+  const comfyRun = new ComfyRun(() => state, comfySocket)
 
   const dispatch = async (call: RecordedCall): Promise<FakeReply> => {
     for (const o of [...overrides].reverse()) {
@@ -146,6 +179,7 @@ export const startFakeBackend = async (options: FakeBackendOptions = {}): Promis
       }
     })()
   })
+  server.on("upgrade", (req, socket, head) => comfySocket.handleUpgrade(req, socket, head))
   server.on("connection", (socket) => {
     sockets.add(socket)
     socket.on("close", () => sockets.delete(socket))
@@ -164,16 +198,33 @@ export const startFakeBackend = async (options: FakeBackendOptions = {}): Promis
       return state
     },
     approveInUi: (approvalId, promptId) => state.approveInUi(approvalId, promptId),
-    completePrompt: (promptId, outputs, status) => state.completePrompt(promptId, outputs, status),
+    completePrompt: (promptId, outputs, status, failure) => state.completePrompt(promptId, outputs, status, failure),
     addFile: (ref, bytes) => state.addFile(ref, bytes),
+    emit: (event, clientId) => comfySocket.emit(event, clientId),
+    emitText: (text) => comfySocket.emitText(text),
+    emitBinary: (bytes) => comfySocket.emitBinary(bytes),
+    closeSockets: () => comfySocket.closeAll(),
+    refuseSockets: (refuse) => {
+      comfySocket.refuse = refuse
+    },
+    get openSockets() {
+      return comfySocket.openCount
+    },
+    socketConnections: comfySocket.connections,
+    runPrompt: (promptId, runOptions) => comfyRun.run(promptId, runOptions),
+    failPrompt: (promptId, failure) => comfyRun.fail(promptId, failure),
     reset: () => {
       calls.length = 0
+      comfySocket.closeAll()
+      comfySocket.connections.length = 0
+      comfySocket.refuse = options.websocket === "refuse"
       overrides = []
       state = new FakeState(options)
       buildRoutes()
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        comfySocket.close()
         for (const socket of sockets) socket.destroy()
         server.close((error) => (error ? reject(error) : resolve()))
       })

@@ -56,6 +56,29 @@ export const TINY_PNG = Uint8Array.from(Buffer.from(
   "base64"
 ))
 
+export type PromptEnd = "success" | "error" | "interrupted"
+
+/** Details of a failed prompt's `execution_error` (defaults: node "1", type "Fake", "fake failure"). */
+export interface PromptFailure {
+  readonly message?: string
+  readonly nodeId?: string
+  readonly nodeType?: string
+}
+
+/** ComfyUI's `execution_error` data, as sent on the websocket and kept in history messages. */
+export const executionError = (promptId: string, failure: PromptFailure, timestamp: number) => ({
+  prompt_id: promptId,
+  node_id: failure.nodeId ?? "1",
+  node_type: failure.nodeType ?? "Fake",
+  executed: [],
+  exception_message: failure.message ?? "fake failure",
+  exception_type: "RuntimeError",
+  traceback: [],
+  current_inputs: {},
+  current_outputs: {},
+  timestamp
+})
+
 /** The fake's in-memory backend: prompts, history, approvals, files, traces and schedules. */
 export class FakeState {
   readonly prompts = new Map<string, PromptRecord>()
@@ -77,6 +100,11 @@ export class FakeState {
     this.jobsMode = options.jobsMode ?? "ok"
   }
 
+  /** ComfyUI's `queue_remaining`: prompts queued or running (no history entry yet). */
+  queueRemaining(): number {
+    return [...this.prompts.values()].filter((p) => p.entry === undefined).length
+  }
+
   template(id: string): FakeTemplate | undefined {
     return this.templates.find((t) => t.id === id)
   }
@@ -88,8 +116,12 @@ export class FakeState {
     return record
   }
 
-  /** End a prompt: history then answers `{<id>: entry}`; output images become servable by /view. */
-  completePrompt(promptId: string, outputs: Outputs, status: "success" | "error" = "success"): void {
+  /**
+   * End a prompt: history then answers `{<id>: entry}`; output images become servable by /view.
+   * `error` records an `execution_error` (with `failure`'s details when given), `interrupted` an
+   * `execution_interrupted`; both have `status_str: "error"` as in ComfyUI.
+   */
+  completePrompt(promptId: string, outputs: Outputs, status: PromptEnd = "success", failure: PromptFailure = {}): void {
     const record = this.prompts.get(promptId) ?? this.queuePrompt("", promptId)
     for (const node of Object.values(outputs)) {
       for (const list of Object.values(node)) {
@@ -102,12 +134,14 @@ export class FakeState {
     const ts = Date.now()
     const end = status === "success"
       ? ["execution_success", { prompt_id: promptId, timestamp: ts }]
-      : ["execution_error", { prompt_id: promptId, node_id: "1", node_type: "Fake", exception_message: "fake failure", exception_type: "RuntimeError", traceback: [], current_inputs: {}, current_outputs: {}, timestamp: ts }]
+      : status === "interrupted"
+      ? ["execution_interrupted", { prompt_id: promptId, node_id: failure.nodeId ?? "1", node_type: failure.nodeType ?? "Fake", executed: [], timestamp: ts }]
+      : ["execution_error", executionError(promptId, failure, ts)]
     record.entry = {
       prompt: [record.number, promptId, {}, { client_id: "fake", openclaw: { trace_id: record.traceId, tenant_id: "default" } }, []],
       outputs,
       status: {
-        status_str: status,
+        status_str: status === "success" ? "success" : "error",
         completed: status === "success",
         messages: [["execution_start", { prompt_id: promptId, timestamp: ts }], end]
       },

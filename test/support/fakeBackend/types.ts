@@ -64,4 +64,6 @@ export interface FakeBackendOptions {
   readonly llmText?: string
   /** When set, a queued prompt completes by itself (one output image) after this many history polls. */
   readonly completeAfterPolls?: number
+  /** ComfyUI's `/ws`: `accept` (default) or `refuse` every handshake (503), to test polling fallbacks. */
+  readonly websocket?: "accept" | "refuse"
 }
