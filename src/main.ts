@@ -12,6 +12,7 @@ import { settingsLayer } from "./adapters/config/CoreSettings.js"
 import { dotenvConfigLayer } from "./adapters/config/Dotenv.js"
 import { OperatorServerLive } from "./adapters/http/OperatorServer.js"
 import { WebhookServer } from "./adapters/http/WebhookServer.js"
+import { KakaoDeliveryLive } from "./adapters/kakao/Delivery.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
 import { discordLive } from "./adapters/discord/DiscordLive.js"
 import { lineLive } from "./adapters/line/LineLive.js"
@@ -65,7 +66,8 @@ const kakaoFor = (config: ConnectorConfig) =>
       port: config.kakao.port,
       routes: [kakaoRoute({ path: config.kakao.path, allowedUsers: config.kakao.allowedUsers })]
     }).pipe(
-      Layer.tap(() => Effect.logInfo(`Kakao webhook listening on ${config.kakao.bind}:${config.kakao.port}${config.kakao.path}`))
+      Layer.tap(() => Effect.logInfo(`Kakao webhook listening on ${config.kakao.bind}:${config.kakao.port}${config.kakao.path}`)),
+      Layer.merge(KakaoDeliveryLive)
     )
     : Layer.empty
 

@@ -20,7 +20,13 @@ export class PlatformCallError extends Schema.TaggedError<PlatformCallError>()("
   platform: Schema.String,
   status: Schema.optional(Schema.Number),
   /** A bounded, token-free excerpt of the platform's error (e.g. LINE `message`, WeChat `errmsg`). */
-  detail: Schema.optional(Schema.String)
+  detail: Schema.optional(Schema.String),
+  /**
+   * For `unreachable` without an answer: `no` when no attempt can have reached the platform
+   * (connection refused, DNS...), `maybe` when one may have (a timeout after sending). A delivery
+   * retries a `no` later; a `maybe` is an unknown outcome.
+   */
+  sent: Schema.optional(Schema.Literal("no", "maybe"))
 }) {}
 
 export interface ApiCall {
@@ -120,16 +126,18 @@ export const callPlatformApi = (call: ApiCall): Effect.Effect<ApiAnswer, Platfor
     const retries = Math.max(0, call.retries ?? 2)
     const fail = (reason: PlatformCallError["reason"], status?: number, body?: unknown) =>
       new PlatformCallError({ reason, platform: call.platform, status, detail: errorDetail(body) })
+    let maybeSent = false
     for (let n = 0;; n++) {
       const result = yield* attempt(call)
       const last = n >= retries
       if (result._tag === "NetworkError") {
+        maybeSent ||= !result.neverSent
         if (!last && (result.neverSent || call.idempotent === true)) {
           yield* Effect.sleep(backoff(call, n))
           continue
         }
         yield* health.record(call.platform, installation, "unreachable", "no answer")
-        return yield* fail("unreachable")
+        return yield* new PlatformCallError({ reason: "unreachable", platform: call.platform, sent: maybeSent ? "maybe" : "no" })
       }
       const { status, body } = result
       if (status >= 200 && status < 300) {

@@ -16,11 +16,15 @@ import { MAX_TEXT_BYTES, splitUtf8 } from "./Reply.js"
  *   health is marked `invalid_token`.
  * - `sendText` splits text over 2048 bytes into several messages (never truncates). JSON is
  *   written by JSON.stringify, which leaves non-ASCII characters as they are (no `\u` escapes).
+ * - `withToken` runs any token-bearing call with that same refresh-once rule (media upload,
+ *   Customer Service messages of any type through `sendMessage`).
  * - URLs carry the secret or the token: they are never logged or put into an error.
  */
 export class WeChatApiError extends Schema.TaggedError<WeChatApiError>()("WeChatApiError", {
   reason: Schema.Literal("not-configured", "token-unavailable", "token-invalid", "rejected", "unreachable"),
   errcode: Schema.optional(Schema.Number),
+  /** The HTTP status when WeChat answered with a non-2xx one. */
+  status: Schema.optional(Schema.Number),
   /** Token-free excerpt of WeChat's `errmsg` or of the HTTP failure. */
   detail: Schema.optional(Schema.String)
 }) {}
@@ -37,6 +41,16 @@ export interface WeChatApi {
   readonly accessToken: Effect.Effect<Redacted.Redacted<string>, WeChatApiError, PlatformHealth>
   /** Sends `text` to the user `openId` as one or more text messages. */
   readonly sendText: (openId: string, text: string) => Effect.Effect<void, WeChatApiError, PlatformHealth>
+  /** Sends one Customer Service message (`{touser, msgtype, ...}`: text, image by media_id...). */
+  readonly sendMessage: (message: object) => Effect.Effect<void, WeChatApiError, PlatformHealth>
+  /**
+   * Runs `call` with the access token and gives back its JSON body when its errcode is absent or 0.
+   * A token errcode clears the token and runs `call` once more with a fresh one (the first call
+   * did nothing); any other errcode fails `rejected` with it.
+   */
+  readonly withToken: <E>(
+    call: (token: Redacted.Redacted<string>) => Effect.Effect<unknown, E, PlatformHealth>
+  ) => Effect.Effect<unknown, E | WeChatApiError, PlatformHealth>
 }
 
 /** errcodes meaning "this access token is not valid (any more)". */
@@ -62,6 +76,7 @@ const errcodeOf = (body: unknown): number | undefined => {
 const fromCallError = (reason: "token-unavailable" | "rejected") => (e: PlatformCallError) =>
   new WeChatApiError({
     reason: e.reason === "unreachable" ? "unreachable" : e.reason === "auth-invalid" ? "token-invalid" : reason,
+    status: e.status,
     detail: e.detail ?? (e.status === undefined ? e.reason : `HTTP ${e.status}`)
   })
 
@@ -131,40 +146,47 @@ export const makeWeChatApi = (options: WeChatApiOptions): Effect.Effect<WeChatAp
     const invalidate = (token: Redacted.Redacted<string>) =>
       Ref.update(cache, Option.filter((c) => Redacted.value(c.token) !== Redacted.value(token)))
 
-    const post = (token: Redacted.Redacted<string>, openId: string, content: string) =>
+    const post = (token: Redacted.Redacted<string>, message: object) =>
       callPlatformApi({
         platform: "wechat",
         method: "POST",
         url: `${root}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(Redacted.value(token))}`,
-        json: { touser: openId, msgtype: "text", text: { content } },
+        json: message,
         timeoutMillis
       }).pipe(Effect.mapError(fromCallError("rejected")), Effect.map((answer) => answer.body))
 
-    const sendPiece = (openId: string, content: string) =>
+    const withToken = <E>(call: (token: Redacted.Redacted<string>) => Effect.Effect<unknown, E, PlatformHealth>) =>
       Effect.gen(function*() {
         const token = yield* accessToken
-        const body = yield* post(token, openId, content)
+        const body = yield* call(token)
         const errcode = errcodeOf(body)
-        if (errcode === undefined || errcode === 0) return
+        if (errcode === undefined || errcode === 0) return body
         if (!TOKEN_ERRCODES.has(errcode)) {
           return yield* new WeChatApiError({ reason: "rejected", errcode, detail: errorDetail(body) })
         }
-        // The token was refused: fetch a new one and send once more (the first send did not go out).
+        // The token was refused: fetch a new one and call once more (the first call did nothing).
         yield* invalidate(token)
         const markInvalid = Effect.flatMap(PlatformHealth, (h) => h.record("wechat", "", "invalid_token", `errcode ${errcode}`))
         const fresh = yield* accessToken.pipe(Effect.tapError(() => markInvalid))
-        const again = errcodeOf(yield* post(fresh, openId, content))
-        if (again === undefined || again === 0) return
+        const answer = yield* call(fresh)
+        const again = errcodeOf(answer)
+        if (again === undefined || again === 0) return answer
         if (TOKEN_ERRCODES.has(again)) {
           yield* invalidate(fresh)
           yield* markInvalid
           return yield* new WeChatApiError({ reason: "token-invalid", errcode: again })
         }
-        return yield* new WeChatApiError({ reason: "rejected", errcode: again })
+        return yield* new WeChatApiError({ reason: "rejected", errcode: again, detail: errorDetail(answer) })
       })
 
-    const sendText = (openId: string, text: string) =>
-      Effect.forEach(splitUtf8(text, MAX_TEXT_BYTES), (piece) => sendPiece(openId, piece), { discard: true })
+    const sendMessage = (message: object) => Effect.asVoid(withToken((token) => post(token, message)))
 
-    return { accessToken, sendText }
+    const sendText = (openId: string, text: string) =>
+      Effect.forEach(
+        splitUtf8(text, MAX_TEXT_BYTES),
+        (content) => sendMessage({ touser: openId, msgtype: "text", text: { content } }),
+        { discard: true }
+      )
+
+    return { accessToken, sendText, sendMessage, withToken }
   })

@@ -1,6 +1,8 @@
 import { Effect, Either, Layer, Option } from "effect"
+import { ChatDeliveries } from "../../ports/ChatDelivery.js"
 import type { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { WebhookServer } from "../http/WebhookServer.js"
+import { makeWeChatDelivery } from "./Delivery.js"
 import { aesConfigOf } from "./Inbound.js"
 import { makeWeChatApi } from "./WeChatApi.js"
 import { wechatRoutes } from "./WeChatWebhook.js"
@@ -13,6 +15,8 @@ import { wechatRoutes } from "./WeChatWebhook.js"
  *   (encrypted) requests are refused with 400 "Decrypt Failed";
  * - no AppID or AppSecret: no access token, so slow results and long replies cannot follow
  *   through the Customer Service API (the user gets only the passive reply).
+ * At start it registers WeChat's PlatformDelivery (Customer Service API, sharing the webhook's
+ * token cache) for the delivery worker; it needs ChatDeliveries besides the webhook ports.
  */
 export const wechatLive = (config: ConnectorConfig) => {
   const wechat = config.wechat
@@ -40,6 +44,8 @@ export const wechatLive = (config: ConnectorConfig) => {
       yield* warnings
       const api = yield* makeWeChatApi({ apiRoot: wechat.apiRoot, appId: wechat.appId, appSecret: wechat.appSecret })
       const routes = wechatRoutes({ path: wechat.path, token, aes, allowedUsers: wechat.allowedUsers, api })
+      const deliveries = yield* ChatDeliveries
+      yield* deliveries.register(yield* makeWeChatDelivery({ apiRoot: wechat.apiRoot, api }))
       return WebhookServer.layer({ name: "wechat", bind: wechat.bind, port: wechat.port, routes }).pipe(
         Layer.tap(() => Effect.logInfo(`WeChat webhook listening on ${wechat.bind}:${wechat.port}${wechat.path}`))
       )

@@ -1,6 +1,6 @@
 import { Effect, Option, Redacted, Schema } from "effect"
 import type { PlatformHealth } from "../../ports/PlatformHealth.js"
-import { callPlatformApi, type PlatformCallError } from "../http/PlatformApi.js"
+import { type ApiAnswer, callPlatformApi, type PlatformCallError } from "../http/PlatformApi.js"
 import type { OutboundPayload } from "./Render.js"
 
 /**
@@ -15,6 +15,8 @@ export interface GraphApiOptions {
   readonly phoneNumberId: Option.Option<string>
   readonly accessToken: Option.Option<Redacted.Redacted>
   readonly timeoutMillis?: number
+  /** First backoff step of the 429/5xx retries (PlatformApi's default when absent). */
+  readonly backoffMillis?: number
 }
 
 /** Nothing can be sent: the phone number id or access token is not configured. */
@@ -25,6 +27,8 @@ export class WhatsAppNotConfigured extends Schema.TaggedError<WhatsAppNotConfigu
 export interface GraphClient {
   /** Sends one message; fails without calling anything when the sender is not configured. */
   readonly send: (payload: OutboundPayload) => Effect.Effect<void, PlatformCallError | WhatsAppNotConfigured, PlatformHealth>
+  /** Sends any message body (image, document...) and gives back Graph's answer (`messages[0].id`). */
+  readonly post: (payload: object) => Effect.Effect<ApiAnswer, PlatformCallError | WhatsAppNotConfigured, PlatformHealth>
 }
 
 const NOT_CONFIGURED_WARNING = {
@@ -47,7 +51,7 @@ export const makeGraphClient = (options: GraphApiOptions): GraphClient => {
   // The warning is logged once per client (once per process in main), not per message.
   let warned = false
 
-  const send = (payload: OutboundPayload) =>
+  const post = (payload: object) =>
     Effect.gen(function*() {
       if (typeof target === "string") {
         if (!warned) {
@@ -56,15 +60,18 @@ export const makeGraphClient = (options: GraphApiOptions): GraphClient => {
         }
         return yield* new WhatsAppNotConfigured({ reason: target })
       }
-      yield* callPlatformApi({
+      return yield* callPlatformApi({
         platform: "whatsapp",
         method: "POST",
         url: target.url,
         headers: { authorization: `Bearer ${Redacted.value(target.token) as string}` },
         json: payload,
-        ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis })
+        ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),
+        ...(options.backoffMillis === undefined ? {} : { backoffMillis: options.backoffMillis })
       })
     })
 
-  return { send }
+  const send = (payload: OutboundPayload) => Effect.asVoid(post(payload))
+
+  return { send, post }
 }

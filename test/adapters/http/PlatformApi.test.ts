@@ -91,10 +91,11 @@ describe("platform API calls", () => {
   it("a refused connection is retried (never sent); a timed-out call is not, unless the platform deduplicates it", async () => {
     const closed = await freePort()
     const refused = await call(`http://127.0.0.1:${closed}`)
-    expect(refused.result).toMatchObject({ left: { reason: "unreachable" } })
+    expect(refused.result).toMatchObject({ left: { reason: "unreachable", sent: "no" } })
     expect(refused.health).toMatchObject([{ state: "unreachable" }])
     const hung = await platform([{ status: 200, hang: true }])
-    await call(hung.url, { timeoutMillis: 100, retries: 2 })
+    const timedOut = await call(hung.url, { timeoutMillis: 100, retries: 2 })
+    expect(timedOut.result).toMatchObject({ left: { reason: "unreachable", sent: "maybe" } })
     expect(hung.seen).toHaveLength(1)
     const hungIdempotent = await platform([{ status: 200, hang: true }, { status: 200 }])
     const retried = await call(hungIdempotent.url, { timeoutMillis: 100, retries: 2, idempotent: true })

@@ -5,6 +5,8 @@ import type { AddressInfo, Socket } from "node:net"
  * A recording fake of the LINE Messaging API on 127.0.0.1 (reply and push endpoints, or any
  * path): every request is recorded and answered 200 `{}` unless a path's answer is overridden
  * (e.g. 400 on `/v2/bot/message/reply` to simulate an expired reply token).
+ * Like LINE, reply and push answers list `sentMessages` (ids `m<n>`), and a push whose
+ * `X-Line-Retry-Key` was already accepted (answered 2xx) is answered 409 without sending again.
  */
 export interface LineApiCall {
   readonly method: string
@@ -36,6 +38,7 @@ export interface LineApiFake {
 
 export const REPLY_PATH = "/v2/bot/message/reply"
 export const PUSH_PATH = "/v2/bot/message/push"
+export const LOADING_PATH = "/v2/bot/chat/loading/start"
 
 /** All text messages of the recorded reply/push calls, in order. */
 export const textsOf = (calls: ReadonlyArray<LineApiCall>): Array<string> =>
@@ -44,6 +47,8 @@ export const textsOf = (calls: ReadonlyArray<LineApiCall>): Array<string> =>
 export const startLineApiFake = (): Promise<LineApiFake> =>
   new Promise((resolve, reject) => {
     const calls: Array<LineApiCall> = []
+    const acceptedKeys = new Set<string>()
+    let sentCount = 0
     const answers = new Map<string, LineApiAnswer | ((call: LineApiCall) => LineApiAnswer)>()
     const waiters = new Set<() => void>()
     const sockets = new Set<Socket>()
@@ -65,7 +70,15 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
         const call: LineApiCall = { method: req.method ?? "GET", path, headers, body }
         calls.push(call)
         const configured = answers.get(path)
-        const answer = typeof configured === "function" ? configured(call) : configured ?? { status: 200, json: {} }
+        const retryKey = headers["x-line-retry-key"]
+        const messages: ReadonlyArray<unknown> = Array.isArray(body?.messages) ? body.messages : []
+        const sent = () => ({ sentMessages: messages.map(() => ({ id: `m${++sentCount}`, quoteToken: `q${sentCount}` })) })
+        const answer: LineApiAnswer = retryKey !== undefined && acceptedKeys.has(retryKey)
+          ? { status: 409, json: { message: "The retry key is already accepted" } }
+          : typeof configured === "function"
+          ? configured(call)
+          : configured ?? { status: 200, json: messages.length > 0 ? sent() : {} }
+        if (retryKey !== undefined && answer.status >= 200 && answer.status < 300) acceptedKeys.add(retryKey)
         res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.json ?? {}))
         for (const w of [...waiters]) w()
       })
@@ -102,6 +115,7 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
         reset: () => {
           calls.length = 0
           answers.clear()
+          acceptedKeys.clear()
         },
         close: () =>
           new Promise<void>((done) => {
