@@ -1,7 +1,9 @@
 import { type Client, Events, type Message, type MessageComponentInteraction } from "discord.js"
 import { type Duration, Effect, FiberSet, Layer, Option, type Redacted, type Scope } from "effect"
+import { ChatDeliveries } from "../../ports/ChatDelivery.js"
 import type { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { count } from "./Counters.js"
+import { makeDiscordDelivery } from "./Delivery.js"
 import { channelSink, pressResponder, typingIn } from "./DiscordRest.js"
 import { runGateway } from "./Gateway.js"
 import type { MessageView, PressView } from "./Inbound.js"
@@ -30,6 +32,8 @@ export interface DiscordOptions {
   readonly maxPending?: number
   /** First wait before a failed login is retried (default 1 s, doubling). */
   readonly loginRetryBase?: Duration.Duration
+  /** Runs once the client is logged in (READY): discordLive registers the result delivery here. */
+  readonly onReady?: (client: Client<true>) => Effect.Effect<void, never, DiscordServices>
 }
 
 export const messageViewOf = (message: Message): MessageView => ({
@@ -74,6 +78,8 @@ export const startDiscord = (options: DiscordOptions): Effect.Effect<void, never
     }
 
     const attach = (client: Client) => {
+      const onReady = options.onReady
+      if (onReady !== undefined) client.once(Events.ClientReady, (ready) => run(onReady(ready)))
       client.on(Events.MessageCreate, (message) => {
         const botId = client.user?.id
         if (botId === undefined) return
@@ -101,14 +107,22 @@ export const startDiscord = (options: DiscordOptions): Effect.Effect<void, never
     yield* Effect.forkScoped(runGateway(gateway, attach, run))
   })
 
-/** The Discord gateway adapter when the platform is enabled (a token is set); nothing otherwise. */
+/**
+ * The Discord gateway adapter when the platform is enabled (a token is set); nothing otherwise.
+ * Job results (ChatDeliveries) can reach Discord from READY on: sending needs the logged-in client.
+ */
 export const discordLive = (config: ConnectorConfig) => {
   const discord = config.discord
   if (!discord.enabled || Option.isNone(discord.token)) return Layer.empty
-  return Layer.scopedDiscard(startDiscord({
-    token: discord.token.value,
-    apiRoot: discord.apiRoot,
-    allowedUsers: discord.allowedUsers,
-    allowedChannels: discord.allowedChannels
+  const token = discord.token.value
+  return Layer.scopedDiscard(Effect.gen(function*() {
+    const deliveries = yield* ChatDeliveries
+    yield* startDiscord({
+      token,
+      apiRoot: discord.apiRoot,
+      allowedUsers: discord.allowedUsers,
+      allowedChannels: discord.allowedChannels,
+      onReady: (client) => Effect.flatMap(makeDiscordDelivery(client.rest), deliveries.register)
+    })
   }))
 }

@@ -1,9 +1,9 @@
-import { Duration, Effect, Fiber, FiberSet, Random, type Scope } from "effect"
+import { Deferred, Duration, Effect, Either, Fiber, FiberSet, Random, type Scope } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import type { RenderedButton } from "../../domain/callbacks/Press.js"
 import { chunkText, isBlank } from "../../domain/render/Chunk.js"
 import type { ChatTarget } from "./Inbound.js"
-import type { TelegramApi, TelegramCallError } from "./TelegramApi.js"
+import { type TelegramApi, TelegramCallError } from "./TelegramApi.js"
 
 /**
  * Outbound messages (issue 4, users-and-peers §1.3 F, G): one ordered queue per chat, so a chat's
@@ -17,6 +17,8 @@ import type { TelegramApi, TelegramCallError } from "./TelegramApi.js"
  *   duplicate text) over a lost reply, as architecture.md asks of deliveries;
  * - a forum topic that no longer exists: the message goes to the parent chat instead;
  * - anything else (400, 403 blocked, 401): given up at once and logged.
+ * Job results (Delivery.ts) go through the same queues with `submit`: their own retry rule, and
+ * the caller waits for the outcome.
  */
 
 export interface DeliveryPolicy {
@@ -108,9 +110,24 @@ export const messagesOf = (text: string, buttons: ReadonlyArray<RenderedButton>)
   return pieces.map((piece, i) => ({ text: piece, replyMarkup: i === pieces.length - 1 ? markup : undefined }))
 }
 
+/** Decides what follows a failed call of a queued job (`nextDeliveryStep` with a policy bound). */
+export type StepRule = (error: TelegramCallError, state: DeliveryState, jitter: number) => DeliveryStep
+
 export interface TelegramOutbox {
   /** Queues the text (split) and buttons for `target`; returns at once and never fails. */
   readonly send: (target: ChatTarget, text: string, buttons?: ReadonlyArray<RenderedButton>) => Effect.Effect<void>
+  /**
+   * Queues one call behind the chat's other messages and waits for its outcome: retried as
+   * `rule` says (429s wait `retry_after` in this queue, holding only this chat), then the call's
+   * result or its last error. The call gets the target to use (a vanished topic is dropped).
+   * A full queue or a closing outbox fails at once (`unreachable`, never sent).
+   */
+  readonly submit: <A>(
+    target: ChatTarget,
+    method: string,
+    call: (target: ChatTarget) => Effect.Effect<A, TelegramCallError>,
+    rule: StepRule
+  ) => Effect.Effect<A, TelegramCallError>
   /** Runs `work` with the typing indicator shown in `target`, renewed every few seconds. */
   readonly whileTyping: <A, E, R>(target: ChatTarget, work: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
@@ -129,8 +146,18 @@ export interface OutboxOptions {
 
 interface Job {
   target: ChatTarget
-  readonly message: OutgoingMessage
+  /** For logs: the Bot API method. */
+  readonly method: string
+  readonly attempt: (target: ChatTarget) => Effect.Effect<unknown, TelegramCallError>
+  readonly rule: StepRule
+  /** A reply is fire-and-forget (a give-up is logged as a warning); a submitted call has a waiter. */
+  readonly settle: ((outcome: Either.Either<unknown, TelegramCallError>) => Effect.Effect<void>) | undefined
+  /** Its waiter went away (interrupted): not tried, or not tried again. */
+  cancelled: boolean
 }
+
+const notQueued = (method: string, why: string, neverSent: boolean) =>
+  new TelegramCallError({ method, reason: "unreachable", neverSent, description: why })
 
 /** The outbox lives in the caller's scope: closing it drains the queues (bounded), then stops. */
 export const makeTelegramOutbox = (
@@ -144,36 +171,51 @@ export const makeTelegramOutbox = (
     const sendPermits = yield* Effect.makeSemaphore(options.maxConcurrentSends ?? 8)
     const queues = new Map<number, Array<Job>>()
     const workers = yield* FiberSet.make<void, never>()
+    let closing = false
     yield* Effect.addFinalizer(() =>
-      Effect.interruptible(FiberSet.awaitEmpty(workers)).pipe(
+      Effect.sync(() => void (closing = true)).pipe(
+        Effect.zipRight(Effect.interruptible(FiberSet.awaitEmpty(workers))),
         Effect.timeoutOption(Duration.millis(options.drainMillis ?? 10_000)),
         Effect.flatMap((done) => done._tag === "None" ? Effect.logWarning("Telegram outbox closed with messages still queued") : Effect.void)
       )
     )
+    const replyRule: StepRule = (error, state, jitter) => nextDeliveryStep(error, state, policy, jitter)
 
-    const deliver = (job: Job) =>
+    const deliver = (job: Job, chatId: number) =>
       Effect.gen(function*() {
         let failures = 0
         let rateLimitWaits = 0
         for (;;) {
-          const sent = yield* Effect.either(sendPermits.withPermits(1)(
-            api.sendMessage(job.target, job.message.text, job.message.replyMarkup === undefined ? {} : { replyMarkup: job.message.replyMarkup })
-          ))
-          if (sent._tag === "Right") return
+          if (job.cancelled) return
+          const sent = yield* Effect.either(sendPermits.withPermits(1)(job.attempt(job.target)))
+          if (sent._tag === "Right") return yield* job.settle?.(sent) ?? Effect.void
           const error = sent.left
-          const step = nextDeliveryStep(error, { failures, rateLimitWaits, hasThread: job.target.threadId !== undefined }, policy, yield* Random.next)
+          const step = job.rule(error, { failures, rateLimitWaits, hasThread: job.target.threadId !== undefined }, yield* Random.next)
           if (step._tag === "GiveUp") {
-            return yield* Effect.logWarning(`Telegram message to chat ${job.target.chatId} not delivered: ${step.why}`, error.description ?? "")
+            if (job.settle !== undefined) {
+              yield* Effect.logInfo(`Telegram ${job.method} to chat ${chatId} failed: ${step.why}`, error.description ?? "")
+              return yield* job.settle(sent)
+            }
+            return yield* Effect.logWarning(`Telegram message to chat ${chatId} not delivered: ${step.why}`, error.description ?? "")
           }
           if (error.reason === "rate-limited") rateLimitWaits++
           else if (error.reason !== "rejected") failures++
           if (step.dropThread) {
-            yield* Effect.logWarning(`Telegram topic ${job.target.threadId} of chat ${job.target.chatId} is gone; delivering to the chat itself`)
+            yield* Effect.logWarning(`Telegram topic ${job.target.threadId} of chat ${chatId} is gone; delivering to the chat itself`)
             job.target = { chatId: job.target.chatId, threadId: undefined }
           }
-          yield* Effect.logInfo(`Telegram sendMessage failed (${error.reason}); retrying in ${step.delayMillis} ms`)
+          yield* Effect.logInfo(`Telegram ${job.method} failed (${error.reason}); retrying in ${step.delayMillis} ms`)
           yield* Effect.sleep(Duration.millis(step.delayMillis))
         }
+      })
+
+    /** Waiters of jobs the worker will not finish (shutdown) are told so, never left hanging. */
+    const abandon = (chatId: number) =>
+      Effect.suspend(() => {
+        const left = queues.get(chatId) ?? []
+        queues.delete(chatId)
+        return Effect.forEach(left, (job, i) =>
+          job.settle?.(Either.left(notQueued(job.method, "outbox closed", i > 0))) ?? Effect.void, { discard: true })
       })
 
     /** Sends the chat's queue in order; ends (and forgets the queue) when it is empty. */
@@ -187,26 +229,67 @@ export const makeTelegramOutbox = (
             return head
           })
           if (job === undefined) return
-          yield* deliver(job).pipe(Effect.catchAllDefect((defect) => Effect.logError("Telegram delivery defect", defect)))
+          yield* deliver(job, chatId).pipe(Effect.catchAllDefect((defect) =>
+            Effect.zipRight(
+              Effect.logError("Telegram delivery defect", defect),
+              job.settle?.(Either.left(notQueued(job.method, "delivery defect", false))) ?? Effect.void
+            )
+          ))
           yield* Effect.sync(() => queues.get(chatId)?.shift())
         }
+      }).pipe(Effect.onInterrupt(() => abandon(chatId)))
+
+    /** Appends to the chat's queue (starting its worker); false when the queue is full. */
+    const enqueue = (chatId: number, jobs: ReadonlyArray<Job>): Effect.Effect<boolean> =>
+      Effect.suspend(() => {
+        const queue = queues.get(chatId)
+        if (queue !== undefined) {
+          if (queue.length + jobs.length > maxQueued) return Effect.succeed(false)
+          queue.push(...jobs)
+          return Effect.succeed(true)
+        }
+        queues.set(chatId, [...jobs])
+        // Interruptible whatever the caller is, so closing the outbox can stop a long retry wait.
+        return Effect.as(FiberSet.run(workers, Effect.interruptible(worker(chatId))), true)
       })
 
     const send = (target: ChatTarget, text: string, buttons: ReadonlyArray<RenderedButton> = []) =>
-      Effect.suspend(() => {
-        const jobs = messagesOf(text, buttons).map((message): Job => ({ target, message }))
-        if (jobs.length === 0) return Effect.void
-        const queue = queues.get(target.chatId)
-        if (queue !== undefined) {
-          if (queue.length + jobs.length > maxQueued) {
-            return Effect.logWarning(`Telegram queue for chat ${target.chatId} is full; ${jobs.length} message(s) dropped`)
-          }
-          queue.push(...jobs)
-          return Effect.void
+      Effect.gen(function*() {
+        const jobs = messagesOf(text, buttons).map((message): Job => ({
+          target,
+          method: "sendMessage",
+          attempt: (t) => api.sendMessage(t, message.text, message.replyMarkup === undefined ? {} : { replyMarkup: message.replyMarkup }),
+          rule: replyRule,
+          settle: undefined,
+          cancelled: false
+        }))
+        if (jobs.length === 0) return
+        if (!(yield* enqueue(target.chatId, jobs))) {
+          yield* Effect.logWarning(`Telegram queue for chat ${target.chatId} is full; ${jobs.length} message(s) dropped`)
         }
-        queues.set(target.chatId, jobs)
-        // Interruptible whatever the caller is, so closing the outbox can stop a long retry wait.
-        return Effect.asVoid(FiberSet.run(workers, Effect.interruptible(worker(target.chatId))))
+      })
+
+    const submit = <A>(
+      target: ChatTarget,
+      method: string,
+      call: (target: ChatTarget) => Effect.Effect<A, TelegramCallError>,
+      rule: StepRule
+    ) =>
+      Effect.gen(function*() {
+        if (closing) return yield* Effect.fail(notQueued(method, "outbox closed", true))
+        const done = yield* Deferred.make<A, TelegramCallError>()
+        const job: Job = {
+          target,
+          method,
+          attempt: (t) => Effect.tap(call(t), (a) => Deferred.succeed(done, a)),
+          rule,
+          settle: (outcome) => Either.isLeft(outcome) ? Deferred.fail(done, outcome.left) : Effect.void,
+          cancelled: false
+        }
+        if (!(yield* enqueue(target.chatId, [job]))) {
+          return yield* Effect.fail(notQueued(method, `queue for chat ${target.chatId} is full`, true))
+        }
+        return yield* Deferred.await(done).pipe(Effect.onInterrupt(() => Effect.sync(() => void (job.cancelled = true))))
       })
 
     const typingLoop = (target: ChatTarget) =>
@@ -225,5 +308,5 @@ export const makeTelegramOutbox = (
         (fiber) => Fiber.interrupt(fiber)
       )
 
-    return { send, whileTyping } satisfies TelegramOutbox
+    return { send, submit, whileTyping } satisfies TelegramOutbox
   })

@@ -2,6 +2,7 @@ import { Duration, Effect, Redacted, Schema } from "effect"
 import { Api, GrammyError, HttpError } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
+import { makeUploader } from "./DeliveryUpload.js"
 import type { ChatTarget } from "./Inbound.js"
 
 /**
@@ -96,12 +97,24 @@ export interface SendOptions {
   readonly replyMarkup?: InlineKeyboardMarkup
 }
 
+/** A file for sendPhoto/sendDocument, sent with its own name and content type. */
+export interface UploadFile {
+  readonly bytes: Uint8Array
+  readonly filename: string
+  readonly contentType: string
+}
+
 export interface TelegramApi {
   readonly getMe: Effect.Effect<BotUser, TelegramCallError>
   /** Long poll; the call's own timeout is the poll timeout plus a margin. */
   readonly getUpdates: (offset: number, timeoutSeconds: number) => Effect.Effect<ReadonlyArray<unknown>, TelegramCallError>
-  /** Plain text (no parse_mode); `message_thread_id` only for a forum topic. */
-  readonly sendMessage: (target: ChatTarget, text: string, options?: SendOptions) => Effect.Effect<void, TelegramCallError>
+  /** Plain text (no parse_mode); `message_thread_id` only for a forum topic. The message id. */
+  readonly sendMessage: (target: ChatTarget, text: string, options?: SendOptions) => Effect.Effect<number, TelegramCallError>
+  /** Plain text in place; Telegram's "message is not modified" (same text) counts as success. */
+  readonly editMessageText: (chatId: number, messageId: number, text: string) => Effect.Effect<void, TelegramCallError>
+  /** Multipart uploads (DeliveryUpload.ts): the message id. */
+  readonly sendPhoto: (target: ChatTarget, file: UploadFile) => Effect.Effect<number, TelegramCallError>
+  readonly sendDocument: (target: ChatTarget, file: UploadFile) => Effect.Effect<number, TelegramCallError>
   readonly sendTyping: (target: ChatTarget) => Effect.Effect<void, TelegramCallError>
   readonly answerCallbackQuery: (id: string, text?: string) => Effect.Effect<void, TelegramCallError>
   readonly setWebhook: (url: string, secretToken: Redacted.Redacted) => Effect.Effect<void, TelegramCallError>
@@ -111,9 +124,13 @@ export interface TelegramApiOptions {
   readonly token: Redacted.Redacted
   /** `https://api.telegram.org` by default; a trailing slash is removed (grammY refuses it). */
   readonly apiRoot: string
-  /** Timeout of every call but getUpdates (default 30 s). */
+  /** Timeout of every call but getUpdates and uploads (default 30 s). */
   readonly callTimeoutMillis?: number
+  /** Timeout of sendPhoto/sendDocument (default 120 s: up to 50 MB go up). */
+  readonly uploadTimeoutMillis?: number
 }
+
+const NOT_MODIFIED = /message is not modified/i
 
 export const makeTelegramApi = (options: TelegramApiOptions): Effect.Effect<TelegramApi, never, PlatformHealth> =>
   Effect.gen(function*() {
@@ -124,6 +141,8 @@ export const makeTelegramApi = (options: TelegramApiOptions): Effect.Effect<Tele
       timeoutSeconds: 600
     })
     const callTimeout = options.callTimeoutMillis ?? 30_000
+    const uploadTimeout = options.uploadTimeoutMillis ?? 120_000
+    const upload = makeUploader(options.apiRoot, options.token)
 
     const call = <A>(method: string, timeoutMillis: number, run: (signal: AbortSignal) => Promise<A>) =>
       Effect.tryPromise({ try: run, catch: (error) => classifyFailure(method, error) }).pipe(
@@ -156,11 +175,23 @@ export const makeTelegramApi = (options: TelegramApiOptions): Effect.Effect<Tele
             api.getUpdates({ offset, timeout: timeoutSeconds, limit: 100, allowed_updates: [...ALLOWED_UPDATES] }, sig(signal))
         ),
       sendMessage: (target, text, sendOptions) =>
-        Effect.asVoid(call("sendMessage", callTimeout, (signal) =>
-          api.sendMessage(target.chatId, text, {
-            ...thread(target),
-            ...(sendOptions?.replyMarkup === undefined ? {} : { reply_markup: sendOptions.replyMarkup })
-          }, sig(signal)))),
+        Effect.map(
+          call("sendMessage", callTimeout, (signal) =>
+            api.sendMessage(target.chatId, text, {
+              ...thread(target),
+              ...(sendOptions?.replyMarkup === undefined ? {} : { reply_markup: sendOptions.replyMarkup })
+            }, sig(signal))),
+          (message) => message.message_id
+        ),
+      editMessageText: (chatId, messageId, text) =>
+        call("editMessageText", callTimeout, (signal) => api.editMessageText(chatId, messageId, text, {}, sig(signal))).pipe(
+          Effect.asVoid,
+          Effect.catchIf((e) => e.reason === "rejected" && NOT_MODIFIED.test(e.description ?? ""), () => Effect.void)
+        ),
+      sendPhoto: (target, file) =>
+        call("sendPhoto", uploadTimeout, (signal) => upload("sendPhoto", { chat_id: target.chatId, ...thread(target) }, "photo", file, signal)),
+      sendDocument: (target, file) =>
+        call("sendDocument", uploadTimeout, (signal) => upload("sendDocument", { chat_id: target.chatId, ...thread(target) }, "document", file, signal)),
       sendTyping: (target) =>
         Effect.asVoid(call("sendChatAction", callTimeout, (signal) =>
           api.sendChatAction(target.chatId, "typing", thread(target), sig(signal)))),

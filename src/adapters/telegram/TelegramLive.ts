@@ -1,11 +1,13 @@
 import { Cause, Deferred, Duration, Effect, Layer, Option, Random, type Redacted } from "effect"
+import { ChatDeliveries } from "../../ports/ChatDelivery.js"
 import { PollCursor } from "../../ports/PollCursor.js"
 import type { TelegramConfig } from "../config/Platforms.js"
 import type { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { WebhookServer } from "../http/WebhookServer.js"
+import { makeTelegramDelivery } from "./Delivery.js"
 import type { Triage } from "./ExactlyOnce.js"
 import type { BotIdentity } from "./Inbound.js"
-import { makeTelegramOutbox } from "./Outbox.js"
+import { makeTelegramOutbox, type TelegramOutbox } from "./Outbox.js"
 import { backoffMillis, defaultBackoff, type FetchFailure, runPollLoop } from "./PollLoop.js"
 import { makeTriage, type ProcessRequirements } from "./Process.js"
 import { makeTelegramApi, type TelegramApi, type TelegramCallError } from "./TelegramApi.js"
@@ -20,7 +22,7 @@ import { awaitFor, telegramWebhookRoute } from "./Webhook.js"
  * go out (bounded), then close.
  */
 
-export type TelegramRequirements = ProcessRequirements | PollCursor
+export type TelegramRequirements = ProcessRequirements | PollCursor | ChatDeliveries
 
 /** Long-poll timeout; a local Bot API server or a test fake may answer earlier. */
 const POLL_TIMEOUT_SECONDS = 25
@@ -72,6 +74,10 @@ export const fetchFailureOf = (e: TelegramCallError): FetchFailure => {
   }
 }
 
+/** Job results (the delivery worker) reach Telegram from here on: the bot answered getMe. */
+const registerDelivery = (api: TelegramApi, outbox: TelegramOutbox) =>
+  Effect.flatMap(ChatDeliveries, (deliveries) => deliveries.register(makeTelegramDelivery({ api, outbox })))
+
 const adapterParts = (telegram: TelegramConfig, token: Redacted.Redacted) =>
   Effect.gen(function*() {
     const api = yield* makeTelegramApi({ token, apiRoot: telegram.apiRoot })
@@ -88,6 +94,7 @@ const polling = (telegram: TelegramConfig, token: Redacted.Redacted) =>
       if (Option.isNone(identity)) return
       const bot = identity.value
       const name = `telegram:${bot.id}`
+      yield* registerDelivery(api, outbox)
       yield* Effect.logInfo(`Telegram polling as @${bot.username}`)
       const loop = runPollLoop({
         source: {
@@ -130,6 +137,7 @@ const webhook = (telegram: TelegramConfig, token: Redacted.Redacted, secretToken
       const identity = yield* acquireIdentity(api)
       yield* Deferred.succeed(ready, Option.map(identity, (bot) => makeTriage({ bot, api, outbox })))
       if (Option.isNone(identity)) return
+      yield* registerDelivery(api, outbox)
       yield* Effect.logInfo(`Telegram webhook serving @${identity.value.username}`)
       if (Option.isNone(telegram.webhook.publicUrl)) {
         return yield* Effect.logInfo("OPENCLAW_CONNECTOR_TELEGRAM_WEBHOOK_URL unset: register the webhook with Telegram yourself")

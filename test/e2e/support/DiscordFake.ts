@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { type FakeGateway, startFakeGateway } from "./DiscordFakeGateway.js"
+import { type FakeUpload, parseMultipart } from "./DiscordFakeMultipart.js"
 import {
   buttonPressPayload,
   type FakeGuild,
@@ -18,7 +19,9 @@ import {
  * follow-ups) and the gateway (DiscordFakeGateway.ts) on the same port. Every REST request is
  * recorded; any route can be given one-shot answers (a 429 with `retry_after`, a 500...).
  * Message creates honour `enforce_nonce`: a repeated nonce in a channel returns the first message
- * and creates nothing (as Discord does), so `created` holds what users would really see.
+ * and creates nothing (as Discord does), so `created` holds what users would really see. Uploads
+ * (multipart `payload_json` + `files[n]`) are parsed; over `maxUploadBytes` they get Discord's 413
+ * (code 40005). Message edits (PATCH) change the created message and are recorded in `edits`.
  */
 
 export interface RestCall {
@@ -28,7 +31,10 @@ export interface RestCall {
   readonly query: string
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>
+  /** JSON body, or a multipart upload's `payload_json`. */
   readonly body: any
+  /** A multipart upload's files (empty otherwise). */
+  readonly files: ReadonlyArray<FakeUpload>
 }
 
 export interface RestAnswer {
@@ -43,6 +49,17 @@ export interface DiscordFakeOptions {
   readonly heartbeatIntervalMillis?: number
   /** Close every IDENTIFY with this gateway close code (e.g. 4014) instead of READY. */
   readonly closeOnIdentify?: number
+  /** Larger uploads (all files of one request) get 413, code 40005 (default 10 MiB). */
+  readonly maxUploadBytes?: number
+}
+
+export interface CreatedMessage {
+  readonly channelId: string
+  readonly id: string
+  /** The create's body (its current content after edits). */
+  readonly body: any
+  readonly files: ReadonlyArray<FakeUpload>
+  readonly nonce?: string
 }
 
 export interface DiscordFake {
@@ -54,7 +71,9 @@ export interface DiscordFake {
   readonly gateway: FakeGateway
   readonly calls: ReadonlyArray<RestCall>
   /** Messages created in channels (POST /channels/:id/messages that succeeded), in order. */
-  readonly created: ReadonlyArray<{ readonly channelId: string; readonly body: any }>
+  readonly created: ReadonlyArray<CreatedMessage>
+  /** Message edits that succeeded (PATCH /channels/:id/messages/:mid), in order. */
+  readonly edits: ReadonlyArray<{ readonly channelId: string; readonly messageId: string; readonly body: any }>
   /** Webhook follow-ups created (POST /webhooks/:app/:token), in order. */
   readonly followUps: ReadonlyArray<{ readonly token: string; readonly body: any }>
   /** Interaction callbacks (POST /interactions/:id/:token/callback), in order. */
@@ -62,6 +81,11 @@ export interface DiscordFake {
   callsTo(method: string, path: string | RegExp): ReadonlyArray<RestCall>
   /** The next requests matching `method` + `path` get these answers, one each, in order. */
   answerNext(method: string, path: string | RegExp, ...answers: ReadonlyArray<RestAnswer>): void
+  /**
+   * The next `times` requests matching `method` + `path` are handled as usual (a message is
+   * created) but answered only after `delayMillis`: what a client that timed out never heard.
+   */
+  answerLate(method: string, path: string | RegExp, delayMillis: number, times?: number): void
   /** Dispatches a MESSAGE_CREATE; returns its payload (with its id). */
   message(message: FakeMessage): ReturnType<typeof messagePayload>
   /** Dispatches an INTERACTION_CREATE for a button press; returns its payload. */
@@ -73,11 +97,11 @@ export interface DiscordFake {
   close(): Promise<void>
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
     req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("end", () => resolve(Buffer.concat(chunks)))
     req.on("error", reject)
   })
 
@@ -97,10 +121,13 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
   const bot: FakeUser = { id: snowflake(), username: "openclaw-bot", bot: true }
   const applicationId = bot.id
   const calls: Array<RestCall> = []
-  const created: Array<{ channelId: string; body: any; id: string; nonce?: string }> = []
+  const created: Array<{ channelId: string; body: any; id: string; files: ReadonlyArray<FakeUpload>; nonce?: string }> = []
+  const edits: Array<{ channelId: string; messageId: string; body: any }> = []
+  const maxUpload = options.maxUploadBytes ?? 10 * 1024 * 1024
   const followUps: Array<{ token: string; body: any }> = []
   const callbacks: Array<{ interactionId: string; body: any }> = []
   const pending: Array<{ method: string; path: string | RegExp; answer: RestAnswer }> = []
+  const late: Array<{ method: string; path: string | RegExp; delayMillis: number }> = []
   const waiters = new Set<() => void>()
   const sockets = new Set<Socket>()
   const changed = () => {
@@ -137,9 +164,20 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
       const nonce = call.body?.enforce_nonce === true && call.body?.nonce !== undefined ? String(call.body.nonce) : undefined
       const earlier = nonce === undefined ? undefined : created.find((c) => c.channelId === channelId && c.nonce === nonce)
       if (earlier !== undefined) return { status: 200, json: botMessage(channelId, earlier.body, earlier.id) }
+      if (call.files.reduce((n, f) => n + f.size, 0) > maxUpload) {
+        return { status: 413, json: { message: "Request entity too large", code: 40005 } }
+      }
       const message = botMessage(channelId, call.body)
-      created.push({ channelId, body: call.body, id: message.id, ...(nonce !== undefined ? { nonce } : {}) })
+      created.push({ channelId, body: call.body, id: message.id, files: call.files, ...(nonce !== undefined ? { nonce } : {}) })
       return { status: 200, json: message }
+    }
+    if ((m = p.match(/^\/channels\/(\d+)\/messages\/(\d+)$/)) && call.method === "PATCH") {
+      if (!authorized) return { status: 401, json: { message: "401: Unauthorized", code: 0 } }
+      const target = created.find((c) => c.channelId === m![1] && c.id === m![2])
+      if (target === undefined) return { status: 404, json: { message: "Unknown Message", code: 10008 } }
+      target.body = { ...target.body, ...call.body }
+      edits.push({ channelId: m[1]!, messageId: m[2]!, body: call.body })
+      return { status: 200, json: botMessage(target.channelId, target.body, target.id) }
     }
     if ((m = p.match(/^\/channels\/(\d+)\/typing$/)) && call.method === "POST") {
       return authorized ? { status: 204 } : { status: 401, json: { message: "401: Unauthorized", code: 0 } }
@@ -159,13 +197,23 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
   }
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    const text = await readBody(req)
+    const raw = await readBody(req)
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v
     const [path, query = ""] = (req.url ?? "/").split("?")
-    const call: RestCall = { method: req.method ?? "GET", path: path!, query, headers, body: parse(text) }
+    const type = headers["content-type"] ?? ""
+    const upload = type.startsWith("multipart/form-data") ? await parseMultipart(raw, type).catch(() => undefined) : undefined
+    const body = upload?.body ?? parse(raw.toString("utf8"))
+    const call: RestCall = { method: req.method ?? "GET", path: path!, query, headers, body, files: upload?.files ?? [] }
     calls.push(call)
     const answer = route(call)
+    const slow = late.findIndex((l) => l.method === call.method && matches(l.path, call.path))
+    if (slow >= 0) {
+      const { delayMillis } = late.splice(slow, 1)[0]!
+      changed()
+      await new Promise((resolve) => setTimeout(resolve, delayMillis))
+      if (res.destroyed || res.writableEnded) return
+    }
     const extra = answer.headers ?? {}
     if (answer.status === 204) res.writeHead(204, extra).end()
     else res.writeHead(answer.status, { "content-type": "application/json", ...extra }).end(JSON.stringify(answer.json ?? {}))
@@ -200,11 +248,15 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
     gateway,
     calls,
     created,
+    edits,
     followUps,
     callbacks,
     callsTo: (method, path) => calls.filter((c) => c.method === method && matches(path, c.path)),
     answerNext: (method, path, ...answers) => {
       for (const answer of answers) pending.push({ method, path, answer })
+    },
+    answerLate: (method, path, delayMillis, times = 1) => {
+      for (let i = 0; i < times; i++) late.push({ method, path, delayMillis })
     },
     message: (message) => {
       const payload = messagePayload(message)
@@ -236,9 +288,11 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
     reset: () => {
       calls.length = 0
       created.length = 0
+      edits.length = 0
       followUps.length = 0
       callbacks.length = 0
       pending.length = 0
+      late.length = 0
     },
     close: async () => {
       await gateway.close()

@@ -3,9 +3,12 @@ import type { AddressInfo, Socket } from "node:net"
 
 /**
  * A recording fake of the Telegram Bot API on 127.0.0.1: routes `/bot<token>/<method>` for
- * getMe, getUpdates (long poll with real offset semantics), sendMessage, sendChatAction,
+ * getMe, getUpdates (long poll with real offset semantics), sendMessage, editMessageText,
+ * sendPhoto, sendDocument (multipart: fields and files recorded), sendChatAction,
  * answerCallbackQuery, setWebhook, deleteWebhook and getWebhookInfo. Tests push updates, inject
- * failures (a 429 with `retry_after`, a 500, any status) and read back every call.
+ * failures (a 429 with `retry_after`, a 500, any status, no answer at all) and read back every call.
+ * Uploads over `maxPhotoBytes` / `maxDocumentBytes` get Telegram's 413; editing a message to its
+ * current text gets Telegram's "message is not modified" 400.
  *
  * getUpdates as Telegram does it: a call with `offset` confirms (forgets) every update below it;
  * it answers the pending updates at or above the offset at once, or holds the request until an
@@ -16,10 +19,20 @@ export interface TelegramApiCall {
   readonly method: string
   /** The token in the path was the bot's own. */
   readonly tokenOk: boolean
-  /** JSON body (or the query parameters of a GET). */
+  /** JSON body (or the query parameters of a GET, or the text fields of a multipart upload). */
   readonly body: any
+  /** The files of a multipart upload. */
+  readonly files: ReadonlyArray<UploadedFile>
   /** Date.now() when the request arrived. */
   readonly at: number
+}
+
+export interface UploadedFile {
+  /** The form field (`photo`, `document`). */
+  readonly field: string
+  readonly filename: string
+  readonly contentType: string
+  readonly size: number
 }
 
 export interface InjectedFailure {
@@ -38,6 +51,12 @@ export interface TelegramApiFake {
   push(...updates: ReadonlyArray<Record<string, unknown>>): ReadonlyArray<number>
   /** The next `times` calls of `method` fail with `failure`. */
   fail(method: string, failure: InjectedFailure, times?: number): void
+  /** The first later call of `method` whose body matches fails with `failure` (once). */
+  failWhen(method: string, matches: (body: any) => boolean, failure: InjectedFailure): void
+  /** The next `times` calls of `method` are recorded and never answered (until close). */
+  stall(method: string, times?: number): void
+  /** The current text of a message the bot sent (sendMessage, then editMessageText). */
+  textOf(chatId: number, messageId: number): string | undefined
   /** Ids of updates pushed and not yet confirmed. */
   pending(): ReadonlyArray<number>
   /** The highest offset a getUpdates call confirmed (0 before any). */
@@ -56,6 +75,10 @@ export interface TelegramApiFakeOptions {
   readonly bot?: { readonly id: number; readonly username: string }
   /** Longest a getUpdates is held without updates (default 25 s, capped by its `timeout`). */
   readonly holdMillis?: number
+  /** Larger photo uploads get 413 (default 10 MiB, Telegram's photo limit). */
+  readonly maxPhotoBytes?: number
+  /** Larger document uploads get 413 (default 50 MiB). */
+  readonly maxDocumentBytes?: number
 }
 
 export const FAKE_BOT = { id: 777000111, username: "OpenClawTestBot" } as const
@@ -69,6 +92,18 @@ const parseBody = (text: string): any => {
   }
 }
 
+/** Text fields and files of a multipart/form-data body (parsed by undici's FormData). */
+const parseMultipart = async (raw: Buffer, contentType: string) => {
+  const form = await new Response(raw, { headers: { "content-type": contentType } }).formData()
+  const body: Record<string, string> = {}
+  const files: Array<UploadedFile> = []
+  for (const [field, value] of form.entries()) {
+    if (typeof value === "string") body[field] = value
+    else files.push({ field, filename: value.name, contentType: value.type, size: value.size })
+  }
+  return { body, files }
+}
+
 export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<TelegramApiFake> =>
   new Promise((resolve, reject) => {
     const bot = options.bot ?? FAKE_BOT
@@ -79,6 +114,12 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
     let nextMessageId = 1
     let confirmed = 0
     const failures = new Map<string, Array<InjectedFailure>>()
+    const conditional: Array<{ method: string; matches: (body: any) => boolean; failure: InjectedFailure }> = []
+    const stalls = new Map<string, number>()
+    const stalled = new Set<ServerResponse>()
+    const texts = new Map<string, string>()
+    const maxPhoto = options.maxPhotoBytes ?? 10 * 1024 * 1024
+    const maxDocument = options.maxDocumentBytes ?? 50 * 1024 * 1024
     const callWaiters = new Set<() => void>()
     const pollWaiters = new Set<() => void>()
     const heldTimers = new Set<ReturnType<typeof setTimeout>>()
@@ -139,49 +180,106 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
       res.once("close", done)
     }
 
+    const sent = (body: any, extra: Record<string, unknown>) => {
+      const chatId = Number(body.chat_id)
+      const threadId = body.message_thread_id === undefined ? undefined : Number(body.message_thread_id)
+      return {
+        message_id: nextMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: chatId > 0 ? "private" : "supergroup" },
+        ...(threadId === undefined ? {} : { message_thread_id: threadId, is_topic_message: true }),
+        ...extra
+      }
+    }
+
+    const upload = (res: ServerResponse, body: any, files: ReadonlyArray<UploadedFile>, field: string, max: number) => {
+      const file = files.find((f) => f.field === field)
+      if (file === undefined) return error(res, { status: 400, description: `Bad Request: there is no ${field} in the request` })
+      if (file.size > max) return error(res, { status: 413, description: "Request Entity Too Large" })
+      const media = field === "photo"
+        ? { photo: [{ file_id: `p${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 1, height: 1, file_size: file.size }] }
+        : { document: { file_id: `d${nextMessageId}`, file_unique_id: `u${nextMessageId}`, file_name: file.filename, mime_type: file.contentType, file_size: file.size } }
+      return ok(res, sent(body, media))
+    }
+
+    const edit = (res: ServerResponse, body: any) => {
+      const key = `${Number(body.chat_id)}:${Number(body.message_id)}`
+      const current = texts.get(key)
+      if (current === undefined) return error(res, { status: 400, description: "Bad Request: message to edit not found" })
+      if (current === body.text) {
+        return error(res, {
+          status: 400,
+          description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"
+        })
+      }
+      texts.set(key, String(body.text))
+      return ok(res, { message_id: Number(body.message_id), chat: { id: Number(body.chat_id) }, text: body.text, edit_date: 1 })
+    }
+
+    const handle = (req: IncomingMessage, res: ServerResponse, raw: Buffer, multipart: { body: any; files: Array<UploadedFile> } | undefined) => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1")
+      const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname)
+      if (match === null) return answer(res, 404, { ok: false, error_code: 404, description: "Not Found" })
+      const [, token, method] = match as unknown as [string, string, string]
+      const body = multipart?.body ?? (req.method === "GET" ? Object.fromEntries(url.searchParams) : parseBody(raw.toString("utf8")))
+      const files = multipart?.files ?? []
+      const tokenOk = decodeURIComponent(token) === options.token
+      calls.push({ method, tokenOk, body, files, at: Date.now() })
+      notifyCalls()
+      if (!tokenOk) return error(res, { status: 401, description: "Unauthorized" })
+      const stallsLeft = stalls.get(method) ?? 0
+      if (stallsLeft > 0) {
+        stalls.set(method, stallsLeft - 1)
+        stalled.add(res)
+        return
+      }
+      const injected = failures.get(method)?.shift()
+      if (injected !== undefined) return error(res, injected)
+      const when = conditional.findIndex((c) => c.method === method && c.matches(body))
+      if (when >= 0) return error(res, conditional.splice(when, 1)[0]!.failure)
+      switch (method) {
+        case "getMe":
+          return ok(res, { id: bot.id, is_bot: true, first_name: "OpenClaw Test", username: bot.username })
+        case "getUpdates":
+          return getUpdates(res, body)
+        case "sendMessage": {
+          const message = sent(body, { text: body.text })
+          texts.set(`${message.chat.id}:${message.message_id}`, String(body.text))
+          return ok(res, message)
+        }
+        case "editMessageText":
+          return edit(res, body)
+        case "sendPhoto":
+          return upload(res, body, files, "photo", maxPhoto)
+        case "sendDocument":
+          return upload(res, body, files, "document", maxDocument)
+        case "sendChatAction":
+        case "answerCallbackQuery":
+          return ok(res, true)
+        case "setWebhook":
+          fake.webhookUrl = String(body.url ?? "")
+          return ok(res, true)
+        case "deleteWebhook":
+          fake.webhookUrl = undefined
+          return ok(res, true)
+        case "getWebhookInfo":
+          return ok(res, { url: fake.webhookUrl ?? "", has_custom_certificate: false, pending_update_count: updates.length })
+        default:
+          return answer(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" })
+      }
+    }
+
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
       req.on("end", () => {
-        const url = new URL(req.url ?? "/", "http://127.0.0.1")
-        const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname)
-        if (match === null) return answer(res, 404, { ok: false, error_code: 404, description: "Not Found" })
-        const [, token, method] = match as unknown as [string, string, string]
-        const text = Buffer.concat(chunks).toString("utf8")
-        const body = req.method === "GET" ? Object.fromEntries(url.searchParams) : parseBody(text)
-        const tokenOk = decodeURIComponent(token) === options.token
-        calls.push({ method, tokenOk, body, at: Date.now() })
-        notifyCalls()
-        if (!tokenOk) return error(res, { status: 401, description: "Unauthorized" })
-        const injected = failures.get(method)?.shift()
-        if (injected !== undefined) return error(res, injected)
-        switch (method) {
-          case "getMe":
-            return ok(res, { id: bot.id, is_bot: true, first_name: "OpenClaw Test", username: bot.username })
-          case "getUpdates":
-            return getUpdates(res, body)
-          case "sendMessage":
-            return ok(res, {
-              message_id: nextMessageId++,
-              date: Math.floor(Date.now() / 1000),
-              chat: { id: Number(body.chat_id), type: Number(body.chat_id) > 0 ? "private" : "supergroup" },
-              text: body.text,
-              ...(body.message_thread_id === undefined ? {} : { message_thread_id: body.message_thread_id, is_topic_message: true })
-            })
-          case "sendChatAction":
-          case "answerCallbackQuery":
-            return ok(res, true)
-          case "setWebhook":
-            fake.webhookUrl = String(body.url ?? "")
-            return ok(res, true)
-          case "deleteWebhook":
-            fake.webhookUrl = undefined
-            return ok(res, true)
-          case "getWebhookInfo":
-            return ok(res, { url: fake.webhookUrl ?? "", has_custom_certificate: false, pending_update_count: updates.length })
-          default:
-            return answer(res, 404, { ok: false, error_code: 404, description: "Not Found: method not found" })
-        }
+        const raw = Buffer.concat(chunks)
+        const type = req.headers["content-type"] ?? ""
+        if (!type.startsWith("multipart/form-data")) return handle(req, res, raw, undefined)
+        parseMultipart(raw, type).then(
+          (parsed) => handle(req, res, raw, parsed),
+          () => answer(res, 400, { ok: false, error_code: 400, description: "Bad Request: malformed multipart body" })
+        )
       })
     }
 
@@ -214,6 +312,10 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
           for (let i = 0; i < times; i++) list.push(failure)
           failures.set(method, list)
         },
+        failWhen: (method: string, matches: (body: any) => boolean, failure: InjectedFailure) =>
+          void conditional.push({ method, matches, failure }),
+        stall: (method: string, times = 1) => void stalls.set(method, (stalls.get(method) ?? 0) + times),
+        textOf: (chatId: number, messageId: number) => texts.get(`${chatId}:${messageId}`),
         pending: () => updates.map((u) => u.update_id),
         waitFor: (predicate: (c: ReadonlyArray<TelegramApiCall>) => boolean, timeoutMs = 10_000) =>
           new Promise<ReadonlyArray<TelegramApiCall>>((done, fail) => {
@@ -234,11 +336,14 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
         reset: () => {
           calls.length = 0
           failures.clear()
+          conditional.length = 0
+          stalls.clear()
         },
         close: () =>
           new Promise<void>((done) => {
             pollWaiters.clear()
             for (const t of heldTimers) clearTimeout(t)
+            for (const r of stalled) r.destroy()
             for (const s of sockets) s.destroy()
             server.close(() => done())
           })
