@@ -21,6 +21,7 @@ import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
 import { CallbackKey } from "./adapters/crypto/CallbackKey.js"
 import { ComfyEventsLive } from "./adapters/comfy/ComfyEventsLive.js"
+import { DeliveryWorkerLive } from "./adapters/delivery/DeliveryWorker.js"
 import { ChatDeliveriesRegistry } from "./adapters/delivery/ChatDeliveriesRegistry.js"
 import { MediaStoreFile } from "./adapters/media/MediaStoreFile.js"
 import { LoggingLive } from "./adapters/runtime/Logging.js"
@@ -45,7 +46,7 @@ const portsFor = (config: ConnectorConfig) => {
   const BackendLive = BackendHttp.layer({ baseUrl: config.backend.url, adminToken: config.backend.adminToken }).pipe(
     Layer.provide(NodeHttpClient.layerUndici)
   )
-  return Layer.mergeAll(
+  const Ports = Layer.mergeAll(
     storageFor(config),
     BackendLive,
     ComfyEventsLive({ baseUrl: config.backend.url, adminToken: config.backend.adminToken }).pipe(Layer.provide(BackendLive)),
@@ -56,6 +57,8 @@ const portsFor = (config: ConnectorConfig) => {
     MediaStoreFile.layerFromConfig(config),
     CallbackKey.layer({ stateDir: config.stateDir, secretKey: config.secretKey })
   )
+  // The worker shares the ports (one ChatDeliveries registry the platform adapters register into).
+  return DeliveryWorkerLive(config.delivery).pipe(Layer.provideMerge(Ports))
 }
 
 const kakaoFor = (config: ConnectorConfig) =>

@@ -44,6 +44,11 @@ export interface PlatformDelivery {
   readonly canEdit: boolean
   /** Whether resending with the same idempotency key can never post twice. */
   readonly idempotentSends: boolean
+  /**
+   * `false` when nothing can reach the chat after the command's own answer (KakaoTalk has no
+   * push API): the worker then ends such entries at once instead of following them. Default true.
+   */
+  readonly pushes?: boolean
   readonly sendText: (target: DeliveryTarget, text: string, idempotencyKey: string) => Effect.Effect<DeliveryReceipt, DeliveryError>
   readonly editText: (target: DeliveryTarget, platformRef: string, text: string) => Effect.Effect<void, DeliveryError>
   /** Native image upload (LINE/WhatsApp: image message by the MediaStore's https URL). */

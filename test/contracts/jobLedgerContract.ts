@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { JobLedger, LEDGER_STATES, type LedgerEntry, type LedgerState } from "../../src/ports/JobLedger.js"
+import { type ItemReceipt, JobLedger, LEDGER_STATES, type LedgerEntry, type LedgerState } from "../../src/ports/JobLedger.js"
 import type { StoreError } from "../../src/ports/StoreError.js"
 
 export const ledgerEntry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
@@ -14,6 +14,16 @@ export const ledgerEntry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
   attempts: 0,
   createdAtMillis: 1000,
   updatedAtMillis: 1000,
+  ...over
+})
+
+export const itemReceipt = (over: Partial<ItemReceipt> = {}): ItemReceipt => ({
+  entryId: "job:p-1",
+  itemIndex: 0,
+  rung: "image",
+  outcome: "sent",
+  platformRef: "m-1",
+  atMillis: 2000,
   ...over
 })
 
@@ -99,6 +109,71 @@ export const jobLedgerContract = (name: string, layer: Layer.Layer<JobLedger, St
         yield* ledger.record(ledgerEntry({ id: "job:later-failed", createdAtMillis: 1 }))
         yield* ledger.advance("job:later-failed", "failed", 40)
         expect((yield* ledger.unfinished).map((e) => e.id)).toEqual(["job:a", "job:b1", "job:b2", "job:c"])
+      })))
+
+    it.effect("counts attempts and keeps the status message ref", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry({ attempts: 2 }))
+        expect(yield* ledger.countAttempt("job:p-1", 3000)).toBe(3)
+        expect(yield* ledger.countAttempt("job:p-1", 3100)).toBe(4)
+        expect(yield* ledger.countAttempt("job:unknown", 3100)).toBe(0)
+        yield* ledger.setStatusRef("job:p-1", "msg-1", 3200)
+        yield* ledger.setStatusRef("job:p-1", "msg-2", 3300)
+        yield* ledger.setStatusRef("job:unknown", "msg-3", 3300)
+        const got = Option.getOrThrow(yield* ledger.get("job:p-1"))
+        expect(got).toMatchObject({ attempts: 4, statusRef: "msg-2", updatedAtMillis: 3300, state: "submitted" })
+        expect((yield* ledger.unfinished)[0]).toMatchObject({ statusRef: "msg-2", attempts: 4 })
+        expect(yield* ledger.get("job:unknown")).toEqual(Option.none())
+      })))
+
+    it.effect("an entry recorded with a status ref reads it back; one without has none", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        const withRef = ledgerEntry({ id: "job:r", statusRef: "m-9" })
+        yield* ledger.record(withRef)
+        yield* ledger.record(ledgerEntry())
+        expect(yield* ledger.get("job:r")).toEqual(Option.some(withRef))
+        expect(Object.keys(Option.getOrThrow(yield* ledger.get("job:p-1")))).not.toContain("statusRef")
+      })))
+
+    it.effect("receipts are an append-only log per entry, in write order", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry())
+        yield* ledger.record(ledgerEntry({ id: "job:other" }))
+        const written = [
+          itemReceipt({ outcome: "attempt", platformRef: "" }),
+          itemReceipt({ outcome: "refused", platformRef: "", atMillis: 2001 }),
+          itemReceipt({ rung: "document", outcome: "attempt", platformRef: "", atMillis: 2002 }),
+          itemReceipt({ rung: "document", outcome: "sent", platformRef: "doc-1", atMillis: 2003 }),
+          itemReceipt({ itemIndex: 1, rung: "text", outcome: "possibly-delivered", platformRef: "", atMillis: 2004 }),
+          itemReceipt({ itemIndex: -1, rung: "text", outcome: "failed", platformRef: "", atMillis: 2005 })
+        ]
+        yield* Effect.forEach(written, ledger.recordReceipt, { discard: true })
+        yield* ledger.recordReceipt(itemReceipt({ entryId: "job:other", platformRef: "x" }))
+        expect(yield* ledger.receipts("job:p-1")).toEqual(written)
+        expect(yield* ledger.receipts("job:other")).toEqual([itemReceipt({ entryId: "job:other", platformRef: "x" })])
+        expect(yield* ledger.receipts("job:none")).toEqual([])
+      })))
+
+    it.effect("a receipt for an unknown entry is refused as invalid-key", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        const error = yield* Effect.flip(ledger.recordReceipt(itemReceipt({ entryId: "job:ghost" })))
+        expect(error).toMatchObject({ _tag: "StoreError", reason: "invalid-key" })
+        expect(yield* ledger.receipts("job:ghost")).toEqual([])
+      })))
+
+    it.effect("receipts and attempts stay readable after the entry is terminal", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(ledgerEntry())
+        yield* ledger.recordReceipt(itemReceipt())
+        yield* ledger.advance("job:p-1", "delivered", 4000)
+        yield* ledger.recordReceipt(itemReceipt({ itemIndex: 1, atMillis: 4001 }))
+        expect((yield* ledger.receipts("job:p-1")).map((r) => r.itemIndex)).toEqual([0, 1])
+        expect(yield* ledger.unfinished).toEqual([])
       })))
   })
 }

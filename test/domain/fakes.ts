@@ -23,6 +23,10 @@ export const makeLedgerFake = (failing = false): LedgerFake => {
   return {
     entries,
     layer: Layer.succeed(JobLedger, JobLedger.of({
+    countAttempt: () => Effect.succeed(0),
+    setStatusRef: () => Effect.void,
+    recordReceipt: () => Effect.void,
+    receipts: () => Effect.succeed([]),
       record: (entry) =>
         failing ? fail("record") : Effect.sync(() => {
           if (!entries.some((e) => e.id === entry.id)) entries.push(entry)

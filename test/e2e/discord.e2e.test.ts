@@ -17,6 +17,7 @@ const ADMIN: FakeUser = { id: "100000000000000001", username: "admin" }
 const TRUSTED: FakeUser = { id: "100000000000000002", username: "trusted" }
 const STRANGER: FakeUser = { id: "100000000000000003", username: "stranger" }
 const ADMIN_DM = "400000000000000001"
+const TRUSTED_DM = "400000000000000002"
 const STRANGER_DM = "400000000000000003"
 const MESSAGES = /^\/api\/v10\/channels\/\d+\/messages$/
 
@@ -30,17 +31,31 @@ const dm = (author: FakeUser, channelId: string, content: string, id?: string) =
 const inGuild = (author: FakeUser, content: string, channelId = CHANNEL, channelType?: number) =>
   discord.message({ channelId, guildId: GUILD, author, content, ...(channelType !== undefined ? { channelType } : {}) })
 
-/** Waits until `n` channel messages were created since `before`; returns them. */
-const replies = async (before: number, n = 1) => {
-  await discord.waitFor(() => discord.created.length >= before + n, `${n} message(s) created`)
-  return discord.created.slice(before)
+/**
+ * The delivery worker talks to chats on its own (a "⏳ Job <id>: …" status message per job, then
+ * results and notices); its texts, and only its, start with one of these symbols. Replies to
+ * messages are every other message the bot creates.
+ */
+const isWorkerText = (text: unknown) => typeof text === "string" && /^(⏳|✅|❌|⚠️|🖼️) /u.test(text)
+/** Replies created in `channelId` (the worker's messages excluded), in order. */
+const repliesIn = (channelId: string) => discord.created.filter((m) => m.channelId === channelId && !isWorkerText(m.body.content))
+/** The worker's status messages (creates, not edits) for job `promptId`, or any job, in `channelId`. */
+const statusIn = (channelId: string, promptId?: string) =>
+  discord.created.filter((m) =>
+    m.channelId === channelId && String(m.body.content).startsWith(promptId === undefined ? "⏳ Job " : `⏳ Job ${promptId}: `)
+  )
+
+/** Waits until `channelId` holds `before + n` replies; returns the ones after `before`. */
+const replies = async (channelId: string, before: number, n = 1) => {
+  await discord.waitFor(() => repliesIn(channelId).length >= before + n, `${n} repl(ies) in ${channelId}`)
+  return repliesIn(channelId).slice(before)
 }
 
-/** Sends `content` in a DM and returns the one message created in reply. */
+/** Sends `content` in a DM and returns the one reply created there. */
 const ask = async (author: FakeUser, channelId: string, content: string) => {
-  const before = discord.created.length
+  const before = repliesIn(channelId).length
   dm(author, channelId, content)
-  return (await replies(before))[0]!
+  return (await replies(channelId, before))[0]!
 }
 
 beforeAll(async () => {
@@ -104,9 +119,8 @@ describe("Discord end to end", () => {
   })
 
   it("in a guild channel: <@bot> /status works, chatter gets no reply, a thread is answered in the thread", async () => {
-    const before = discord.created.length
     inGuild(STRANGER, `<@${discord.bot.id}> /status`)
-    const [status] = await replies(before)
+    const [status] = await replies(CHANNEL, 0)
     expect(status!.channelId).toBe(CHANNEL)
     expect(status!.body.content).not.toMatch(/^Unknown command/)
     expect(backend.callsTo("GET", "/openclaw/health").length + backend.callsTo("GET", "/api/openclaw/health").length)
@@ -115,7 +129,7 @@ describe("Discord end to end", () => {
     const calls = backend.calls.length
     inGuild(STRANGER, "lunch anyone? <@100000000000000009>")
     inGuild(STRANGER, "/help", THREAD, PUBLIC_THREAD)
-    const [threadReply] = await replies(before + 1)
+    const [threadReply] = await replies(THREAD, 0)
     expect(threadReply!.channelId).toBe(THREAD)
     expect(threadReply!.body.content).toContain("/run <template>")
     expect(discord.created).toHaveLength(2)
@@ -124,9 +138,9 @@ describe("Discord end to end", () => {
 
   it("a reply echoing @everyone pings nobody; a long reply is split at 2000 characters, nothing lost", async () => {
     const word = "z".repeat(3900)
-    const before = discord.created.length
+    const before = repliesIn(STRANGER_DM).length
     dm(STRANGER, STRANGER_DM, word)
-    const parts = await replies(before, 3)
+    const parts = await replies(STRANGER_DM, before, 3)
     for (const p of parts) {
       expect(p.body.content.length).toBeLessThanOrEqual(2000)
       expect(p.body.allowed_mentions).toEqual({ parse: [] })
@@ -138,27 +152,30 @@ describe("Discord end to end", () => {
 
   it("the same MESSAGE_CREATE twice (same id) runs the command once; an edit runs nothing", async () => {
     const id = snowflake()
-    const before = discord.created.length
-    const original = dm(TRUSTED, "400000000000000002", "/run portrait twice", id)
-    dm(TRUSTED, "400000000000000002", "/run portrait twice", id)
-    await replies(before)
+    const original = dm(TRUSTED, TRUSTED_DM, "/run portrait twice", id)
+    dm(TRUSTED, TRUSTED_DM, "/run portrait twice", id)
+    const [ran] = await replies(TRUSTED_DM, 0)
+    const promptId = /^\[Job Submitted\]\nID: (\S+)\n/.exec(ran!.body.content)![1]!
     discord.gateway.dispatch("MESSAGE_UPDATE", {
       ...original,
       content: "/run portrait edited",
       edited_timestamp: new Date().toISOString()
     })
-    const marker = await ask(TRUSTED, "400000000000000002", "/help")
+    const marker = await ask(TRUSTED, TRUSTED_DM, "/help")
     expect(marker.body.content).toContain("/run <template>")
     expect(backend.callsTo("POST", "/openclaw/triggers/fire")).toHaveLength(1)
-    expect(discord.created).toHaveLength(2)
+    // The one job is followed: its status message in the DM, and nothing else was created.
+    await discord.waitFor(() => statusIn(TRUSTED_DM, promptId).length > 0, "the job's status message")
+    expect(statusIn(TRUSTED_DM, promptId)[0]!.body.content).toBe(`⏳ Job ${promptId}: queued`)
+    expect(repliesIn(TRUSTED_DM)).toHaveLength(2)
+    expect(discord.created).toHaveLength(3)
   })
 
   it("approval buttons: refused for an untrusted presser, approved once for the admin, forgeries refused", async () => {
     const pending = await ask(STRANGER, STRANGER_DM, "/run portrait a fox")
     const approvalId = pending.body.content.match(/ID: (apr_[0-9a-f]{12})/)![1]!
-    const before = discord.created.length
     inGuild(ADMIN, `<@${discord.bot.id}> /approvals`)
-    const [list] = await replies(before)
+    const [list] = await replies(CHANNEL, 0)
     expect(list!.body.content).toContain(`- ${approvalId} [pending] template=portrait`)
     const buttons: Array<any> = list!.body.components.flatMap((row: any) => row.components)
     const approve = buttons.find((b) => b.label === `Approve ${approvalId.slice(0, 8)}`)
@@ -194,6 +211,9 @@ describe("Discord end to end", () => {
     expect(discord.followUps[1]!.body.flags).toBeUndefined()
     expect(approveCalls()).toHaveLength(1)
     expect(approveCalls()[0]!.headers["x-openclaw-admin-token"]).toBe(ADMIN_TOKEN)
+    // The executed job is followed for the requester: its status message in the stranger's DM.
+    const executed = /\nExecuted: (\S+)/.exec(discord.followUps[1]!.body.content)![1]!
+    await discord.waitFor(() => statusIn(STRANGER_DM, executed).length > 0, "the approved job's status message")
 
     // A repeat press, a forged token and a foreign component; /help in a DM as the marker.
     const repeat = discord.press({ ...onMessage, user: ADMIN, customId: approve.custom_id })
@@ -207,25 +227,34 @@ describe("Discord end to end", () => {
     await ask(ADMIN, ADMIN_DM, "/help")
     expect(discord.followUps).toHaveLength(3)
     expect(approveCalls()).toHaveLength(1)
+    // Approved once: one job, one status message, and no other job anywhere.
+    expect(discord.created.filter((m) => isWorkerText(m.body.content))).toEqual(statusIn(STRANGER_DM, executed))
+    expect(statusIn(STRANGER_DM)).toHaveLength(1)
   })
 
   it("a 429 on message create is waited out and the reply delivered once; a 500 is retried without re-running", async () => {
-    discord.answerNext("POST", MESSAGES, {
+    // Only replies in this DM get the injected answers: another test's late worker message must not.
+    const DM_MESSAGES = `/api/v10/channels/${TRUSTED_DM}/messages`
+    const isReply = (body: any) => !isWorkerText(body?.content)
+    const replyPosts = () => discord.callsTo("POST", DM_MESSAGES).filter((c) => isReply(c.body))
+    discord.answerNextWhen("POST", DM_MESSAGES, isReply, {
       status: 429,
       json: { message: "You are being rate limited.", retry_after: 0.3, global: false },
       headers: { "retry-after": "0.3", "x-ratelimit-scope": "user" }
     })
-    const reply = await ask(TRUSTED, "400000000000000002", "/help")
+    const reply = await ask(TRUSTED, TRUSTED_DM, "/help")
     expect(reply.body.content).toContain("/run <template>")
-    expect(discord.callsTo("POST", MESSAGES)).toHaveLength(2)
-    expect(discord.created).toHaveLength(1)
+    expect(replyPosts()).toHaveLength(2)
+    expect(repliesIn(TRUSTED_DM)).toHaveLength(1)
     await service.waitFor(/Discord answered 429/)
 
-    discord.answerNext("POST", MESSAGES, { status: 500, json: { message: "oops" } })
-    const ran = await ask(TRUSTED, "400000000000000002", "/run portrait once")
-    expect(ran.body.content).not.toMatch(/^Unknown command/)
+    discord.answerNextWhen("POST", DM_MESSAGES, isReply, { status: 500, json: { message: "oops" } })
+    const ran = await ask(TRUSTED, TRUSTED_DM, "/run portrait once")
+    expect(ran.body.content).toMatch(/^\[Job Submitted\]\nID: \S+\n/)
+    expect(replyPosts()).toHaveLength(4)
+    expect(replyPosts()[3]!.body).toEqual(replyPosts()[2]!.body)
     expect(backend.callsTo("POST", "/openclaw/triggers/fire")).toHaveLength(1)
-    expect(discord.created).toHaveLength(2)
+    expect(repliesIn(TRUSTED_DM)).toHaveLength(2)
   })
 })
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type FakeBackend, startFakeBackend } from "../support/FakeBackend.js"
-import { postRaw, sendSkill, skillRequest } from "./support/KakaoClient.js"
+import { type FakeBackend, type RecordedCall, startFakeBackend } from "../support/FakeBackend.js"
+import { postRaw, type SkillAnswer, type SkillRequestOptions, sendSkill as postSkill, skillRequest } from "./support/KakaoClient.js"
 import { freePort, type ServiceProcess, startService } from "./support/ServiceProcess.js"
 
 /**
@@ -26,6 +26,29 @@ const baseEnv = (backendUrl: string, kakaoPort: number, operatorPort: number) =>
 })
 
 const triggerCalls = () => backend.callsTo("POST", "/openclaw/triggers/fire")
+
+/**
+ * Prompt and approval ids the connector announced to a chat in this file. The delivery worker
+ * follows each of them on its own schedule (GET /history/<prompt>, GET /openclaw/approvals/<id>),
+ * also during later tests and across `backend.reset()`; Kakao cannot push, so nothing reaches the
+ * chat, but the backend sees the reads.
+ */
+const followed = new Set<string>()
+const noteIds = (answer: SkillAnswer) => {
+  for (const m of answer.text.matchAll(/(?:^|\n)(?:ID|Executed): (\S+)/g)) followed.add(m[1]!)
+  return answer
+}
+const sendSkill = async (url: string, o: SkillRequestOptions) => noteIds(await postSkill(url, o))
+const postSkillRaw = async (url: string, body: string) => noteIds(await postRaw(url, body))
+
+/** A read the worker makes while following one of the ids above: not a command reaching the backend. */
+const isWorkerFollowUp = (call: RecordedCall): boolean => {
+  if (call.method !== "GET") return false
+  const id = /^\/(?:api\/)?history\/([^/]+)$/.exec(call.path)?.[1] ?? /^\/openclaw\/approvals\/([^/]+)$/.exec(call.path)?.[1]
+  return id !== undefined && followed.has(decodeURIComponent(id))
+}
+/** Every backend call since the last reset, except the worker's follow-ups of earlier tests' ids. */
+const commandCalls = () => backend.calls.filter((call) => !isWorkerFollowUp(call))
 
 beforeAll(async () => {
   backend = await startFakeBackend({
@@ -110,14 +133,15 @@ describe("KakaoTalk end to end", () => {
       const res = await sendSkill(kakaoUrl, { userId: "stranger-5", utterance })
       expect(res.text).toBe("[OpenClaw] [Access Denied] This command requires Admin privileges.")
     }
-    expect(backend.calls).toHaveLength(0)
+    // Only the worker's reads of ids announced earlier may appear; apr_000000000000 and p1 are not among them.
+    expect(commandCalls()).toEqual([])
   })
 
   it("a duplicate delivery of the same request is acknowledged with a valid SkillResponse and runs once", async () => {
     backend.reset()
     const body = JSON.stringify(skillRequest({ userId: "trusted-1", utterance: "/run portrait twice?" }))
-    const first = await postRaw(kakaoUrl, body)
-    const second = await postRaw(kakaoUrl, body)
+    const first = await postSkillRaw(kakaoUrl, body)
+    const second = await postSkillRaw(kakaoUrl, body)
     expect(first.text).toContain("[Job Submitted]")
     expect(second.status).toBe(200)
     expect(second.json.version).toBe("2.0")
@@ -134,7 +158,7 @@ describe("KakaoTalk end to end", () => {
     expect(notObject.status).toBe(400)
     const ok = await sendSkill(kakaoUrl, { userId: "stranger-6", utterance: "/help" })
     expect(ok.status).toBe(200)
-    expect(backend.calls).toHaveLength(0)
+    expect(commandCalls()).toEqual([])
   })
 
   it("the operator server reports health, readiness and metrics", async () => {

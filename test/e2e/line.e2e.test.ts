@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type FakeBackend, startFakeBackend } from "../support/FakeBackend.js"
-import { type LineApiCall, type LineApiFake, PUSH_PATH, REPLY_PATH, startLineApiFake, textsOf } from "./support/LineApiFake.js"
+import { LOADING_PATH, type LineApiCall, type LineApiFake, PUSH_PATH, REPLY_PATH, startLineApiFake, textsOf } from "./support/LineApiFake.js"
 import { deliveryBody, lineSignature, postbackEvent, postLine, textEvent } from "./support/LineClient.js"
 import { freePort, type ServiceProcess, startService } from "./support/ServiceProcess.js"
 
@@ -21,14 +21,57 @@ let webhook: string
 
 const post = (events: ReadonlyArray<unknown>) => postLine(webhook, SECRET, deliveryBody(events))
 
-/** Posts `events` (200 expected) and waits until `n` LINE API calls were made since. */
-const exchange = async (events: ReadonlyArray<unknown>, n = 1): Promise<ReadonlyArray<LineApiCall>> => {
-  const before = line.calls.length
+/** Events as built by LineClient: each carries a reply token unless built with `replyToken: null`. */
+type LineEvent = { readonly replyToken?: string }
+
+/** Reply-API calls that carry one of `tokens`, in order. */
+const repliesWith = (calls: ReadonlyArray<LineApiCall>, tokens: ReadonlyArray<string | undefined>) =>
+  calls.filter((c) => c.path === REPLY_PATH && tokens.includes(c.body?.replyToken))
+
+/** Calls addressed to `chat`: pushes (`to`) and loading animations (`chatId`). */
+const callsFor = (calls: ReadonlyArray<LineApiCall>, chat: string) =>
+  calls.filter((c) => c.body?.to === chat || c.body?.chatId === chat)
+
+/** In the order made: replies with `token` and every call addressed to `chat`. */
+const answersIn = (calls: ReadonlyArray<LineApiCall>, token: string, chat: string) =>
+  calls.filter((c) => (c.path === REPLY_PATH && c.body?.replyToken === token) || c.body?.to === chat || c.body?.chatId === chat)
+
+/**
+ * Posts `events` (200 expected) and waits until `n` of them were answered through the reply API,
+ * matched by their reply tokens. The delivery worker talks to chats on its own (a "working" push
+ * and LINE's loading animation for every job it follows), so answers are never "the next calls".
+ */
+const exchange = async (events: ReadonlyArray<LineEvent>, n = 1): Promise<ReadonlyArray<LineApiCall>> => {
+  const tokens = events.map((e) => e.replyToken)
   const res = await post(events)
   expect(res).toEqual({ status: 200, text: "OK" })
-  const calls = await line.waitFor((c) => c.length >= before + n)
-  return calls.slice(before)
+  const calls = await line.waitFor((c) => repliesWith(c, tokens).length >= n)
+  return repliesWith(calls, tokens)
 }
+
+/** `/openclaw/triggers/fire` calls whose free text was `prompt`. */
+const firesWith = (prompt: string) =>
+  backend.callsTo("POST", "/openclaw/triggers/fire").filter((c) => (c.body as any)?.inputs?.positive_prompt === prompt)
+
+/**
+ * The delivery worker's progress for job `promptId` in the 1:1 chat `chat`: LINE cannot edit, so
+ * one "working" push (with a retry key) and the loading animation. Waiting for both also keeps
+ * this traffic out of the next test.
+ */
+const workingNotice = async (chat: string, promptId: string) => {
+  const text = `⏳ Job ${promptId} is running…`
+  const calls = await line.waitFor((c) =>
+    c.some((x) => x.path === PUSH_PATH && x.body?.to === chat && textsOf([x]).includes(text)) &&
+    c.some((x) => x.path === LOADING_PATH && x.body?.chatId === chat)
+  )
+  const pushes = callsFor(calls, chat).filter((c) => c.path === PUSH_PATH && textsOf([c]).includes(text))
+  expect(pushes).toHaveLength(1)
+  expect(pushes[0]!.headers["x-line-retry-key"]).toMatch(/^[0-9a-f-]{36}$/)
+  expect(pushes[0]!.headers["authorization"]).toBe(`Bearer ${ACCESS_TOKEN}`)
+}
+
+/** The prompt id in a `[Job Submitted]` or `[Approved]` answer. */
+const promptIdOf = (text: string) => text.match(/(?:^\[Job Submitted\]\nID|\nExecuted): (\S+)/)![1]!
 
 beforeAll(async () => {
   backend = await startFakeBackend({
@@ -93,15 +136,18 @@ describe("LINE end to end", () => {
     expect(service.output()).not.toContain(ACCESS_TOKEN)
   })
 
-  it("an untrusted /run becomes an approval request; a trusted one runs directly", async () => {
+  it("an untrusted /run becomes an approval request; a trusted one runs directly and the worker says it runs", async () => {
     const [pending] = await exchange([textEvent("/run portrait a dog", { userId: "Ustranger2" })])
     expect(textsOf([pending!])[0]).toMatch(/^\[Approval Requested\]\nID: apr_[0-9a-f]{12}\n/)
-    const [untrusted] = backend.callsTo("POST", "/openclaw/triggers/fire")
-    expect((untrusted!.body as any).require_approval).toBe(true)
-    expect((untrusted!.body as any).inputs).toEqual({ positive_prompt: "a dog" })
-    await exchange([textEvent("/run portrait a cat", { userId: TRUSTED })])
-    const trusted = backend.callsTo("POST", "/openclaw/triggers/fire")[1]
-    expect((trusted!.body as any).require_approval).toBe(false)
+    const untrusted = firesWith("a dog")
+    expect(untrusted).toHaveLength(1)
+    expect((untrusted[0]!.body as any).require_approval).toBe(true)
+    const [submitted] = await exchange([textEvent("/run portrait a cat", { userId: TRUSTED })])
+    expect(textsOf([submitted!])[0]).toMatch(/^\[Job Submitted\]\nID: \S+\n/)
+    const trusted = firesWith("a cat")
+    expect(trusted).toHaveLength(1)
+    expect((trusted[0]!.body as any).require_approval).toBe(false)
+    await workingNotice(TRUSTED, promptIdOf(textsOf([submitted!])[0]!))
   })
 
   it("an admin's /approvals carries postback buttons; a press approves once; a repeat or a forgery does not", async () => {
@@ -121,12 +167,16 @@ describe("LINE end to end", () => {
     const approveCalls = () => backend.callsTo("POST", `/openclaw/approvals/${approvalId}/approve`)
     expect(approveCalls()).toHaveLength(1)
     expect(approveCalls()[0]!.headers["x-openclaw-admin-token"]).toBe(ADMIN_TOKEN)
+    // The executed job is delivered to the requester's chat, and only there.
+    await workingNotice("Ustranger3", promptIdOf(textsOf([approved!])[0]!))
 
     // The same event again, the same button in a new event, then a /help as a marker: events of
     // one delivery run in order, so once /help is answered the presses were handled.
     expect(await post([press])).toEqual({ status: 200, text: "OK" })
-    const marker = await exchange([postbackEvent(approve.action.data, { userId: ADMIN }), textEvent("/help", { userId: ADMIN })])
+    const again = postbackEvent(approve.action.data, { userId: ADMIN, replyToken: "press-again-token" })
+    const marker = await exchange([again, textEvent("/help", { userId: ADMIN })])
     expect(textsOf(marker)[0]).toContain("/run <template>")
+    expect(repliesWith(line.calls, ["press-token", "press-again-token"])).toHaveLength(1)
     expect(approveCalls()).toHaveLength(1)
 
     const data: string = approve.action.data
@@ -137,39 +187,50 @@ describe("LINE end to end", () => {
     const [refusedToo] = await exchange([postbackEvent(rewritten, { userId: ADMIN })])
     expect(textsOf([refusedToo!])).toEqual(["This button is not valid here."])
     expect(backend.callsTo("POST", `/openclaw/approvals/${approvalId}/reject`)).toHaveLength(0)
+    expect(callsFor(line.calls, ADMIN)).toEqual([])
   })
 
   it("a duplicate delivery runs the command once", async () => {
     const event = textEvent("/run portrait twice", { userId: TRUSTED })
-    await exchange([event])
+    const [submitted] = await exchange([event])
     expect(await post([event])).toEqual({ status: 200, text: "OK" })
     await exchange([textEvent("/help", { userId: TRUSTED })])
-    expect(backend.callsTo("POST", "/openclaw/triggers/fire")).toHaveLength(1)
+    expect(firesWith("twice")).toHaveLength(1)
+    expect(repliesWith(line.calls, [event.replyToken])).toHaveLength(1)
+    await workingNotice(TRUSTED, promptIdOf(textsOf([submitted!])[0]!))
   })
 
   it("group chatter gets no answer; a slash command in the group does", async () => {
     const calls = await exchange([
-      textEvent("lunch anyone?", { userId: "Umember1", groupId: "Cgroup1" }),
+      textEvent("lunch anyone?", { userId: "Umember1", groupId: "Cgroup1", replyToken: "chatter-token" }),
       textEvent("/help", { userId: "Umember1", groupId: "Cgroup1", replyToken: "group-token" })
     ])
     expect(calls.map((c) => c.body.replyToken)).toEqual(["group-token"])
-    expect(line.calls).toHaveLength(1)
+    // Events of one delivery run in order: the chatter was handled before /help was answered.
+    expect(repliesWith(line.calls, ["chatter-token", "group-token"])).toHaveLength(1)
+    expect([...callsFor(line.calls, "Cgroup1"), ...callsFor(line.calls, "Umember1")]).toEqual([])
   })
 
   it("an expired reply token (400 from the reply API) falls back to push to the same chat", async () => {
     line.answer(REPLY_PATH, { status: 400, json: { message: "Invalid reply token" } })
-    const calls = await exchange([textEvent("/help", { userId: "Uslow1", replyToken: "expired-token" })], 2)
+    expect(await post([textEvent("/help", { userId: "Uslow1", replyToken: "expired-token" })])).toEqual({ status: 200, text: "OK" })
+    const mine = (c: ReadonlyArray<LineApiCall>) => answersIn(c, "expired-token", "Uslow1")
+    const calls = mine(await line.waitFor((c) => mine(c).some((x) => x.path === PUSH_PATH)))
     expect(calls.map((c) => c.path)).toEqual([REPLY_PATH, PUSH_PATH])
     const push = calls[1]!
     expect(push.body.to).toBe("Uslow1")
     expect(push.body.messages).toEqual(calls[0]!.body.messages)
+    expect(textsOf([push])[0]).toContain("/run <template>")
     expect(push.headers["authorization"]).toBe(`Bearer ${ACCESS_TOKEN}`)
     expect(push.headers["x-line-retry-key"]).toMatch(/^[0-9a-f-]{36}$/)
   })
 
   it("an event processed late (older than the reply window) goes straight to push", async () => {
-    const [call] = await exchange([textEvent("/help", { userId: "Uslow2", timestamp: Date.now() - 55_000 })])
-    expect(call!.path).toBe(PUSH_PATH)
-    expect(call!.body.to).toBe("Uslow2")
+    const late = textEvent("/help", { userId: "Uslow2", replyToken: "late-token", timestamp: Date.now() - 55_000 })
+    expect(await post([late])).toEqual({ status: 200, text: "OK" })
+    const mine = (c: ReadonlyArray<LineApiCall>) => answersIn(c, "late-token", "Uslow2")
+    const calls = mine(await line.waitFor((c) => mine(c).length > 0))
+    expect(calls.map((c) => c.path)).toEqual([PUSH_PATH])
+    expect(textsOf(calls)[0]).toContain("/run <template>")
   })
 })

@@ -28,12 +28,29 @@ const sends = (chatId?: number) =>
 const answers = () => telegram.callsTo("answerCallbackQuery")
 const count = (method: string) => (calls: ReadonlyArray<TelegramApiCall>) => calls.filter((c) => c.method === method).length
 
-/** Pushes `updates` as one batch and waits until `n` more messages were sent. */
+/**
+ * The delivery worker talks to chats on its own (a "⏳ Job <id>: …" status message per job, then
+ * results and notices); its texts, and only its, start with one of these symbols. Replies to
+ * updates are every other message.
+ */
+const isWorkerText = (text: unknown) => typeof text === "string" && /^(⏳|✅|❌|⚠️|🖼️) /u.test(text)
+const replies = (chatId?: number) => sends(chatId).filter((c) => !isWorkerText(c.body.text))
+/** The worker's status messages for job `promptId` (sent, not edits) in `chatId`. */
+const statusMessages = (chatId: number, promptId?: string) =>
+  sends(chatId).filter((c) => String(c.body.text).startsWith(promptId === undefined ? "⏳ Job " : `⏳ Job ${promptId}: `))
+const chatOf = (update: Record<string, any>): number | undefined => (update["message"] ?? update["edited_message"])?.chat?.id
+
+/**
+ * Pushes `updates` as one batch and waits until `n` more replies were sent to the chats of those
+ * updates (the worker's messages and other chats' traffic are not counted); returns them.
+ */
 const exchange = async (updates: ReadonlyArray<Record<string, unknown>>, n = 1) => {
-  const before = sends().length
+  const chats = new Set(updates.map(chatOf))
+  const mine = () => replies().filter((c) => chats.has(c.body.chat_id))
+  const before = mine().length
   telegram.push(...updates)
-  await telegram.waitFor((c) => count("sendMessage")(c) >= before + n)
-  return sends().slice(before)
+  await telegram.waitFor(() => mine().length >= before + n)
+  return mine().slice(before)
 }
 
 /** Pushes a press and waits for its answerCallbackQuery. */
@@ -102,18 +119,19 @@ describe("Telegram end to end (long polling)", () => {
 
   it("in a group: chatter, edits and commands for another bot get nothing; mentions and /cmd@bot are answered", async () => {
     const group = supergroup(-100500)
-    const replies = await exchange([
+    const answered = await exchange([
       messageUpdate(4002, "lunch anyone?", { chat: group }),
       messageUpdate(4002, "/status@OtherBot", { chat: group }),
       editedUpdate(4002, "/help", { chat: group }),
       messageUpdate(4002, `@${FAKE_BOT.username} /help`, { chat: group }),
       messageUpdate(4002, `/help@${FAKE_BOT.username}`, { chat: group })
     ], 2)
-    expect(replies.map((r) => r.body.chat_id)).toEqual([-100500, -100500])
-    for (const r of replies) expect(r.body.text).toContain("/run <template> [prompt] [k=v]")
+    expect(answered.map((r) => r.body.chat_id)).toEqual([-100500, -100500])
+    for (const r of answered) expect(r.body.text).toContain("/run <template> [prompt] [k=v]")
     // Updates are settled in order: once a later marker is answered, nothing else was sent.
     await exchange([messageUpdate(4002, "/help", { chat: group })])
-    expect(sends()).toHaveLength(3)
+    expect(sends(-100500)).toHaveLength(3)
+    expect(replies()).toHaveLength(3)
     expect(backend.calls).toHaveLength(0)
   })
 
@@ -128,16 +146,24 @@ describe("Telegram end to end (long polling)", () => {
   })
 
   it("a reply that fails once (500) is sent again; the command ran once", async () => {
-    telegram.fail("sendMessage", { status: 500 })
-    const [failed, delivered] = await exchange([messageUpdate(TRUSTED[1]!, "/run portrait a cat")], 2)
+    const chat = TRUSTED[1]!
+    // Only the command's reply fails: the worker's status message for the job must not take it.
+    telegram.failWhen("sendMessage", (body) => body.chat_id === chat && !isWorkerText(body.text), { status: 500 })
+    const [failed, delivered] = await exchange([messageUpdate(chat, "/run portrait a cat")], 2)
     expect(delivered!.body).toEqual(failed!.body)
+    const promptId = /^\[Job Submitted\]\nID: (\S+)\n/.exec(delivered!.body.text)![1]!
     expect(backend.callsTo("POST", "/openclaw/triggers/fire")).toHaveLength(1)
-    await exchange([messageUpdate(TRUSTED[1]!, "/help")])
+    // The worker follows the one job: one status message for it, in the same chat.
+    await telegram.waitFor(() => statusMessages(chat, promptId).length > 0)
+    await exchange([messageUpdate(chat, "/help")])
     expect(backend.callsTo("POST", "/openclaw/triggers/fire")).toHaveLength(1)
+    expect(statusMessages(chat)).toHaveLength(1)
+    expect(statusMessages(chat, promptId)[0]!.body.text).toBe(`⏳ Job ${promptId}: queued`)
   })
 
   it("a 429 is waited out for retry_after and the same message is delivered", async () => {
-    telegram.fail("sendMessage", { status: 429, retryAfter: 1 })
+    // Only this chat's reply is limited: another test's late worker message must not take the 429.
+    telegram.failWhen("sendMessage", (body) => body.chat_id === 4003, { status: 429, retryAfter: 1 })
     const [limited, delivered] = await exchange([messageUpdate(4003, "/help")], 2)
     expect(delivered!.body).toEqual(limited!.body)
     expect(delivered!.at - limited!.at).toBeGreaterThanOrEqual(1000)
@@ -159,18 +185,23 @@ describe("Telegram end to end (long polling)", () => {
     expect(stranger.body.text).toBe("[Access Denied] This command requires Admin privileges.")
     expect(approveCalls()).toHaveLength(0)
 
-    const sentBefore = sends().length
     const admin = await press(pressUpdate(ADMIN, approve.callback_data, { chat: group, messageId: 9 }))
     expect(admin.body).not.toHaveProperty("text")
-    await telegram.waitFor((c) => count("sendMessage")(c) > sentBefore)
-    expect(sends().at(-1)!.body).toMatchObject({ chat_id: -100700, text: expect.stringMatching(new RegExp(`^\\[Approved\\] ${approvalId}\\n`)) })
+    const approvedIn = (chatId?: number) => sends(chatId).filter((s) => s.body.text.startsWith("[Approved]"))
+    await telegram.waitFor(() => approvedIn().length > 0)
+    expect(approvedIn()).toHaveLength(1)
+    expect(approvedIn()[0]!.body).toMatchObject({ chat_id: -100700, text: expect.stringMatching(new RegExp(`^\\[Approved\\] ${approvalId}\\nExecuted: \\S+`)) })
     expect(approveCalls()).toHaveLength(1)
+    // The executed job is followed for the requester's chat (the group): its status message.
+    const executed = /\nExecuted: (\S+)/.exec(approvedIn()[0]!.body.text)![1]!
+    await telegram.waitFor(() => statusMessages(-100700, executed).length > 0)
 
     const again = await press(pressUpdate(ADMIN, approve.callback_data, { chat: group, messageId: 9 }))
     expect(again.body).not.toHaveProperty("text")
     await exchange([messageUpdate(ADMIN, "/help", { chat: group })])
     expect(approveCalls()).toHaveLength(1)
-    expect(sends().filter((s) => s.body.text.startsWith("[Approved]"))).toHaveLength(1)
+    expect(approvedIn()).toHaveLength(1)
+    expect(statusMessages(-100700)).toHaveLength(1)
   })
 
   it("forged, expired, foreign and misplaced button data is refused and runs nothing", async () => {
@@ -207,28 +238,43 @@ describe("Telegram end to end (long polling)", () => {
     release()
     expect(await stopped).toBe(0)
     expect(fires).toBe(2)
-    expect(sends(chat)).toHaveLength(2)
+    expect(replies(chat).map((s) => /\nID: (\S+)/.exec(s.body.text)?.[1])).toEqual(["p-restart-1", "p-restart-2"])
     expect(telegram.pending()).toEqual(ids)
 
+    const callsBeforeRestart = backend.calls.length
     service = start()
     await service.waitFor(/Telegram polling as @OpenClawTestBot/)
-    await telegram.waitFor(() => sends(chat).length >= 4)
+    await telegram.waitFor(() => replies(chat).length >= 4)
     await exchange([messageUpdate(chat, "/help")])
     const prompts = backend.callsTo("POST", "/openclaw/triggers/fire").map((c) => (c.body as any).inputs.positive_prompt)
     expect(prompts).toEqual(["r1", "r2", "r3", "r4"])
-    expect(sends(chat).map((s) => s.body.text.includes("p-restart-"))).toEqual([true, true, true, true, false])
+    expect(replies(chat).map((s) => /\nID: (\S+)/.exec(s.body.text)?.[1])).toEqual(["p-restart-1", "p-restart-2", "p-restart-3", "p-restart-4", undefined])
     expect(telegram.confirmedOffset).toBeGreaterThan(ids.at(-1)!)
+    // The worker follows every job: those left open by the first process are resumed (their
+    // /history is asked again), those handled after the restart get their status message. (The
+    // status line of a resumed job is not asserted: the product drops progress signals that come
+    // before the Telegram adapter has registered its delivery.)
+    const askedAfterRestart = (job: string) => backend.calls.slice(callsBeforeRestart).some((c) => c.path === `/history/${job}`)
+    await waitUntil(() => askedAfterRestart("p-restart-1") && askedAfterRestart("p-restart-2"), "resumed jobs followed")
+    await telegram.waitFor(() => ["p-restart-3", "p-restart-4"].every((job) => statusMessages(chat, job).length > 0))
+    // A job's status is one message edited in place: never a second message for the same job.
+    for (const n of [1, 2, 3, 4]) expect(statusMessages(chat, `p-restart-${n}`).length).toBeLessThanOrEqual(1)
+    expect(statusMessages(chat).every((s) => /^⏳ Job p-restart-[1-4]: /u.test(s.body.text))).toBe(true)
   })
 })
 
-/** Waits (bounded) until the backend received `n` fire calls. */
-const waitForBackend = async (n: number, timeoutMs = 10_000) => {
+/** Waits (bounded poll) until `condition` holds. */
+const waitUntil = async (condition: () => boolean, what: string, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs
-  while (backend.callsTo("POST", "/openclaw/triggers/fire").length < n) {
-    if (Date.now() > deadline) throw new Error(`backend did not receive ${n} fire calls`)
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms: ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
+
+/** Waits (bounded) until the backend received `n` fire calls. */
+const waitForBackend = (n: number) =>
+  waitUntil(() => backend.callsTo("POST", "/openclaw/triggers/fire").length >= n, `backend received ${n} fire calls`)
 
 describe("Telegram end to end (webhook mode)", () => {
   const SECRET = "e2e_webhook-secret-token"

@@ -135,6 +135,12 @@ describe("WhatsApp end to end", () => {
     const approveCalls = backend.callsTo("POST", `/openclaw/approvals/${approvalId}/approve`)
     expect(approveCalls).toHaveLength(1)
     expect(approveCalls[0]!.body).toEqual({ auto_execute: true })
+    // The delivery worker follows the executed job in the requester's chat (WhatsApp cannot edit:
+    // one "working" notice). Waiting for it also keeps it out of the next tests (it would take
+    // their queued Graph answers).
+    const promptId = approved.match(/\nExecuted: (\S+)$/)![1]!
+    await textsTo("15551230003", 2)
+    expect(graph.textsTo("15551230003")).toEqual([expect.stringMatching(/^\[Approval Requested\]/), `⏳ Job ${promptId} is running…`])
 
     // The same delivery again, a second tap on the same button, then a /help in the same delivery:
     // messages of one delivery run in order, so once /help is answered the presses were handled.
@@ -150,6 +156,7 @@ describe("WhatsApp end to end", () => {
     const refused = await textsTo(ADMIN, textsBefore + 2)
     expect(refused.at(-1)).toBe("This button is not valid here.")
     expect(backend.calls.filter((c) => c.path.includes("/approve"))).toHaveLength(1)
+    expect(graph.textsTo("15551230003")).toHaveLength(2)
   })
 
   it("unsigned, wrongly signed and malformed deliveries are refused and run nothing", async () => {

@@ -20,6 +20,7 @@ export const kakaoDelivery: PlatformDelivery = {
   platform: "kakao",
   canEdit: false,
   idempotentSends: false,
+  pushes: false,
   sendText: unsupported,
   editText: unsupported,
   sendImage: unsupported,

@@ -5,7 +5,7 @@ import { Texts } from "../render/Texts.js"
 import { display, field, hasField, nonEmptyString } from "../render/Values.js"
 import { Backend } from "../../ports/Backend.js"
 import { adminTokenGuard, failed, type HandlerInput, idGuard, ok, usage } from "./Handled.js"
-import { recordDelivery, withDeliveryNote } from "./Ledger.js"
+import { recordApprovedJob, withDeliveryNote } from "./Ledger.js"
 
 const BUTTONED_ITEMS = 3
 
@@ -49,7 +49,8 @@ export const approvalsCommand = Effect.fn("Approvals.list")(function*({ settings
 
 /**
  * `/approve <id>` (ADMIN; usage, then token guard). Always asks the backend to execute. When it
- * did, the job is recorded for delivery to the approver's chat.
+ * did, the job is recorded for delivery: to the requester's chat when the ledger follows this
+ * approval, else to the approver's chat (`recordApprovedJob`).
  */
 export const approveCommand = Effect.fn("Approvals.approve")(function*({ args, context, request, settings }: HandlerInput) {
   const [id] = args
@@ -66,7 +67,7 @@ export const approveCommand = Effect.fn("Approvals.approve")(function*({ args, c
     // A null or empty prompt id is shown as unknown and nothing is followed under a made-up id.
     if (promptId === undefined) return ok(`[Approved] ${id}\nExecuted: unknown`)
     const templateId = nonEmptyString(field(field(body, "approval"), "template_id")) ?? ""
-    const recorded = yield* recordDelivery("job", promptId, request, context.eventKey, templateId)
+    const recorded = yield* recordApprovedJob(id, promptId, request, context.eventKey, templateId)
     return ok(withDeliveryNote(`[Approved] ${id}\nExecuted: ${promptId}`, recorded, Texts.deliveryNotRecorded))
   }
   if (field(body, "executed") === false) {

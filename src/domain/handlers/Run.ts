@@ -1,4 +1,5 @@
 import { Effect, Either } from "effect"
+import { DeliveryTexts } from "../delivery/DeliveryTexts.js"
 import { isTrusted } from "../policy/Policy.js"
 import { Texts } from "../render/Texts.js"
 import { display, field, hasField, nonEmptyString, truthy } from "../render/Values.js"
@@ -93,8 +94,11 @@ export const runCommand = Effect.fn("Run.command")(function*({ args, context, re
       return failed("[Submission Failed] Reason: the backend reply has no approval_id, so the approval cannot be followed.")
     }
     const expires = hasField(body, "expires_at") ? `\nExpires: ${display(field(body, "expires_at"))}` : ""
-    const recorded = yield* recordDelivery("approval", approvalId, request, context.eventKey, plan.templateId)
     const text = `[Approval Requested]\nID: ${approvalId}\n${traceLine}${expires}`
+    // Following an approval reads it with the admin token; without one nothing is recorded (as
+    // the reference), and the requester learns why in the same reply.
+    if (!settings.adminTokenConfigured) return ok(`${text}\n${DeliveryTexts.approvalTrackingNeedsToken}`) satisfies Handled
+    const recorded = yield* recordDelivery("approval", approvalId, request, context.eventKey, plan.templateId)
     return ok(withDeliveryNote(text, recorded, Texts.deliveryNotRecorded)) satisfies Handled
   }
 

@@ -69,6 +69,10 @@ export const fakeReplayStore = (options: FakeStoreOptions = {}) => {
 const ledgerLayer = Layer.sync(JobLedger, () => {
   const entries = new Map<string, LedgerEntry>()
   return JobLedger.of({
+    countAttempt: () => Effect.succeed(0),
+    setStatusRef: () => Effect.void,
+    recordReceipt: () => Effect.void,
+    receipts: () => Effect.succeed([]),
     record: (entry) => Effect.sync(() => void (entries.has(entry.id) || entries.set(entry.id, entry))),
     get: (id) => Effect.sync(() => Option.fromNullable(entries.get(id))),
     advance: () => Effect.succeed(false),

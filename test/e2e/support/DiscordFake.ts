@@ -81,6 +81,8 @@ export interface DiscordFake {
   callsTo(method: string, path: string | RegExp): ReadonlyArray<RestCall>
   /** The next requests matching `method` + `path` get these answers, one each, in order. */
   answerNext(method: string, path: string | RegExp, ...answers: ReadonlyArray<RestAnswer>): void
+  /** As `answerNext`, for the next requests whose body (JSON, or `payload_json`) also satisfies `when`. */
+  answerNextWhen(method: string, path: string | RegExp, when: (body: any) => boolean, ...answers: ReadonlyArray<RestAnswer>): void
   /**
    * The next `times` requests matching `method` + `path` are handled as usual (a message is
    * created) but answered only after `delayMillis`: what a client that timed out never heard.
@@ -126,7 +128,7 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
   const maxUpload = options.maxUploadBytes ?? 10 * 1024 * 1024
   const followUps: Array<{ token: string; body: any }> = []
   const callbacks: Array<{ interactionId: string; body: any }> = []
-  const pending: Array<{ method: string; path: string | RegExp; answer: RestAnswer }> = []
+  const pending: Array<{ method: string; path: string | RegExp; when?: (body: any) => boolean; answer: RestAnswer }> = []
   const late: Array<{ method: string; path: string | RegExp; delayMillis: number }> = []
   const waiters = new Set<() => void>()
   const sockets = new Set<Socket>()
@@ -139,7 +141,9 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
   })
 
   const route = (call: RestCall): RestAnswer => {
-    const i = pending.findIndex((p) => p.method === call.method && matches(p.path, call.path))
+    const i = pending.findIndex((p) =>
+      p.method === call.method && matches(p.path, call.path) && (p.when === undefined || p.when(call.body))
+    )
     if (i >= 0) return pending.splice(i, 1)[0]!.answer
     const authorized = call.headers["authorization"] === `Bot ${token}`
     const p = call.path.replace(/^\/api\/v10/, "")
@@ -254,6 +258,9 @@ export const startDiscordFake = async (options: DiscordFakeOptions = {}): Promis
     callsTo: (method, path) => calls.filter((c) => c.method === method && matches(path, c.path)),
     answerNext: (method, path, ...answers) => {
       for (const answer of answers) pending.push({ method, path, answer })
+    },
+    answerNextWhen: (method, path, when, ...answers) => {
+      for (const answer of answers) pending.push({ method, path, when, answer })
     },
     answerLate: (method, path, delayMillis, times = 1) => {
       for (let i = 0; i < times; i++) late.push({ method, path, delayMillis })

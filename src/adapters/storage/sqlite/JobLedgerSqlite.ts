@@ -1,6 +1,7 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
-import { JobLedger, LEDGER_STATES, type LedgerEntry } from "../../../ports/JobLedger.js"
+import { ITEM_OUTCOMES, type ItemReceipt, JobLedger, LEDGER_STATES, type LedgerEntry } from "../../../ports/JobLedger.js"
+import { StoreError } from "../../../ports/StoreError.js"
 import { checkLedgerId, OPEN_LEDGER_STATES, statesBefore } from "../LedgerOrder.js"
 import { refail } from "./sqlErrors.js"
 
@@ -18,9 +19,20 @@ const LedgerRow = Schema.Struct({
   state: Schema.Literal(...LEDGER_STATES),
   attempts: Schema.Number,
   created_at: Schema.Number,
-  updated_at: Schema.Number
+  updated_at: Schema.Number,
+  status_ref: Schema.NullOr(Schema.String)
 })
 const decodeRows = Schema.decodeUnknown(Schema.Array(LedgerRow))
+
+const ReceiptRow = Schema.Struct({
+  entry_id: Schema.String,
+  item_index: Schema.Number,
+  rung: Schema.Literal("image", "document", "link", "text"),
+  outcome: Schema.Literal(...ITEM_OUTCOMES),
+  platform_ref: Schema.String,
+  at: Schema.Number
+})
+const decodeReceipts = Schema.decodeUnknown(Schema.Array(ReceiptRow))
 
 const toEntry = (row: typeof LedgerRow.Type): LedgerEntry => ({
   id: row.id,
@@ -38,10 +50,24 @@ const toEntry = (row: typeof LedgerRow.Type): LedgerEntry => ({
   state: row.state,
   attempts: row.attempts,
   createdAtMillis: row.created_at,
-  updatedAtMillis: row.updated_at
+  updatedAtMillis: row.updated_at,
+  // Absent rather than undefined, so an entry reads back exactly as it was recorded.
+  ...(row.status_ref === null ? {} : { statusRef: row.status_ref })
 })
 
-/** JobLedger over SQLite: one row per entry; `advance` is a single conditional UPDATE (forward only). */
+const toReceipt = (row: typeof ReceiptRow.Type): ItemReceipt => ({
+  entryId: row.entry_id,
+  itemIndex: row.item_index,
+  rung: row.rung,
+  outcome: row.outcome,
+  platformRef: row.platform_ref,
+  atMillis: row.at
+})
+
+/**
+ * JobLedger over SQLite: one row per entry; `advance` is a single conditional UPDATE (forward
+ * only); item receipts are an append-only table ordered by insertion.
+ */
 export const makeJobLedgerSqlite = (sql: SqlClient.SqlClient) =>
   JobLedger.of({
     record: (entry) =>
@@ -62,7 +88,8 @@ export const makeJobLedgerSqlite = (sql: SqlClient.SqlClient) =>
             state: entry.state,
             attempts: entry.attempts,
             created_at: entry.createdAtMillis,
-            updated_at: entry.updatedAtMillis
+            updated_at: entry.updatedAtMillis,
+            status_ref: entry.statusRef ?? null
           })
         } ON CONFLICT (id) DO NOTHING`
       }).pipe(refail("record")),
@@ -85,5 +112,31 @@ export const makeJobLedgerSqlite = (sql: SqlClient.SqlClient) =>
       Effect.flatMap(decodeRows),
       Effect.map((rows) => rows.map(toEntry)),
       refail("unfinished")
-    )
+    ),
+    countAttempt: (id, atMillis) =>
+      sql<{ attempts: number }>`UPDATE job_ledger SET attempts = attempts + 1, updated_at = ${atMillis}
+        WHERE id = ${id} RETURNING attempts`.pipe(
+        Effect.map((rows) => rows[0]?.attempts ?? 0),
+        refail("countAttempt")
+      ),
+    setStatusRef: (id, platformRef, atMillis) =>
+      sql`UPDATE job_ledger SET status_ref = ${platformRef}, updated_at = ${atMillis} WHERE id = ${id}`.pipe(
+        Effect.asVoid,
+        refail("setStatusRef")
+      ),
+    recordReceipt: (receipt) =>
+      Effect.gen(function*() {
+        // One statement: the row is written only when its entry exists.
+        const rows = yield* sql`INSERT INTO job_ledger_receipts (entry_id, item_index, rung, outcome, platform_ref, at)
+          SELECT ${receipt.entryId}, ${receipt.itemIndex}, ${receipt.rung}, ${receipt.outcome}, ${receipt.platformRef}, ${receipt.atMillis}
+          WHERE EXISTS (SELECT 1 FROM job_ledger WHERE id = ${receipt.entryId}) RETURNING seq`
+        if (rows.length === 0) return yield* new StoreError({ reason: "invalid-key", operation: "recordReceipt" })
+      }).pipe(refail("recordReceipt")),
+    receipts: (id) =>
+      sql`SELECT entry_id, item_index, rung, outcome, platform_ref, at FROM job_ledger_receipts
+        WHERE entry_id = ${id} ORDER BY seq`.pipe(
+        Effect.flatMap(decodeReceipts),
+        Effect.map((rows) => rows.map(toReceipt)),
+        refail("receipts")
+      )
   })

@@ -60,6 +60,21 @@ const migrations = {
   "4_replay_claims_moved": Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql`DROP TABLE IF EXISTS replay_claims`
+  }),
+  // Delivery worker (issue 5): the status message to edit, and one log row per item and rung.
+  "5_ledger_delivery_receipts": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`ALTER TABLE job_ledger ADD COLUMN status_ref TEXT`
+    yield* sql`CREATE TABLE job_ledger_receipts (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      entry_id TEXT NOT NULL,
+      item_index INTEGER NOT NULL,
+      rung TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      platform_ref TEXT NOT NULL,
+      at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX job_ledger_receipts_entry ON job_ledger_receipts (entry_id, seq)`
   })
 }
 
