@@ -9,12 +9,13 @@ import {
   methodNotAllowed,
   notFound,
   type FakeBackendOptions,
+  type FakeJob,
   type FakeReply,
   type RecordedCall,
   type RouteHandler
 } from "./fakeBackend/types.js"
 
-export type { FakeBackendOptions, FakeReply, RecordedCall, RouteHandler } from "./fakeBackend/types.js"
+export type { FakeBackendOptions, FakeJob, FakeReply, RecordedCall, RouteHandler } from "./fakeBackend/types.js"
 export { json as reply, methodNotAllowed, notFound } from "./fakeBackend/types.js"
 export type { Outputs, ImageRef, PromptEnd, PromptFailure } from "./fakeBackend/state.js"
 export type { ComfyWsEvent, SocketConnection } from "./fakeBackend/comfySocket.js"
@@ -43,6 +44,11 @@ export interface FakeBackend {
    */
   completePrompt(promptId: string, outputs: Outputs, status?: PromptEnd, failure?: PromptFailure): void
   addFile(ref: ImageRef, bytes: Uint8Array): void
+  /**
+   * Serve exactly `jobs` from `/openclaw/jobs` (newest first, as given), or `undefined` to derive
+   * them from the prompts again (the default). `state.jobsMode` still answers 501/503 first.
+   */
+  setJobs(jobs: ReadonlyArray<FakeJob> | undefined): void
   /** ComfyUI's websocket (`/ws`, `/api/ws`): a JSON frame to every open socket, or to one client id. */
   emit(event: ComfyWsEvent, clientId?: string): void
   /** A raw text frame to every open socket. */
@@ -200,6 +206,9 @@ export const startFakeBackend = async (options: FakeBackendOptions = {}): Promis
     approveInUi: (approvalId, promptId) => state.approveInUi(approvalId, promptId),
     completePrompt: (promptId, outputs, status, failure) => state.completePrompt(promptId, outputs, status, failure),
     addFile: (ref, bytes) => state.addFile(ref, bytes),
+    setJobs: (jobs) => {
+      state.jobsOverride = jobs
+    },
     emit: (event, clientId) => comfySocket.emit(event, clientId),
     emitText: (text) => comfySocket.emitText(text),
     emitBinary: (bytes) => comfySocket.emitBinary(bytes),

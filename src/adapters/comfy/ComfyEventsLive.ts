@@ -5,6 +5,7 @@ import { ComfyEvents } from "../../ports/ComfyEvents.js"
 import type { HubMessage } from "./ComfyMessages.js"
 import { runSocket, socketUrl } from "./ComfySocket.js"
 import { makeFollow } from "./Followers.js"
+import { DEFAULT_QUEUE_POSITIONS_TIMING, makeQueuePositions } from "./QueuePositions.js"
 
 export interface ComfyEventsOptions {
   /** The backend URL (OPENCLAW_CONNECTOR_URL); `http`/`https` become `ws`/`wss`, `/ws` is appended. */
@@ -24,6 +25,10 @@ export interface ComfyEventsOptions {
   readonly maxMessageBytes?: number
   /** Ping period for detecting a dead socket (default 30 s; 0 disables). */
   readonly heartbeatMillis?: number
+  /** Least time between two `/openclaw/jobs` calls for queue positions, shared by all followers (default 1 s). */
+  readonly jobsIntervalMillis?: number
+  /** Wait before asking `/openclaw/jobs` again after 401/403/404/405/501 (default 60 s). */
+  readonly jobsUnsupportedMillis?: number
 }
 
 export const REFERENCE_POLL_SCHEDULE_MILLIS: ReadonlyArray<number> = [1_000, 2_000, 4_000, 8_000, 15_000]
@@ -33,6 +38,11 @@ const USER_AGENT = "OpenClaw-Connector/0.1.0"
 const make = (options: ComfyEventsOptions) =>
   Effect.gen(function*() {
     const backend = yield* Backend
+    // Made before the shutdown finalizer below, so it closes after the followers ended.
+    const positions = yield* makeQueuePositions(backend.jobs, {
+      intervalMillis: options.jobsIntervalMillis ?? DEFAULT_QUEUE_POSITIONS_TIMING.intervalMillis,
+      unsupportedMillis: options.jobsUnsupportedMillis ?? DEFAULT_QUEUE_POSITIONS_TIMING.unsupportedMillis
+    })
     const hub = yield* Effect.acquireRelease(PubSub.sliding<HubMessage>(4_096), PubSub.shutdown)
     const linkUp = yield* Ref.make(false)
     const shutdown = yield* Deferred.make<void>()
@@ -67,6 +77,7 @@ const make = (options: ComfyEventsOptions) =>
         hub,
         linkUp,
         shutdown,
+        positions,
         timing: {
           pollScheduleMillis: options.pollScheduleMillis ?? REFERENCE_POLL_SCHEDULE_MILLIS,
           upPollMillis: options.upPollMillis ?? 30_000

@@ -3,6 +3,7 @@ import type { Backend } from "../../ports/Backend.js"
 import { ComfyFollowError, isTerminalSignal, type JobSignal } from "../../ports/ComfyEvents.js"
 import { type HubMessage, promptOf } from "./ComfyMessages.js"
 import { failureMessage, historyOutcome, INTERRUPTED, type Terminal } from "./HistoryOutcome.js"
+import { type JobsSnapshot, queuePlace, type QueuePositions } from "./QueuePositions.js"
 
 /**
  * One follower per `follow(promptId)` call. It subscribes to the socket hub first, then asks
@@ -20,6 +21,14 @@ import { failureMessage, historyOutcome, INTERRUPTED, type Terminal } from "./Hi
  *   client id that queued it, and OpenClaw queues with its own, so for OpenClaw's prompts the
  *   socket usually only brings `status` broadcasts (the queue-shrank wake-ups).
  * - History failures other than `invalid-id` are retried on the schedule (as the reference).
+ * - Queue position (when `positions` is given): while the prompt has not started, the follower
+ *   asks the shared jobs fetcher (QueuePositions.ts) for a snapshot when it starts, on every
+ *   `status` broadcast (ComfyUI sends one whenever its queue changes) and on every history poll
+ *   (the only trigger while the socket is down). A pending prompt yields `Queued {ahead}` when
+ *   `ahead` changed; a prompt the jobs list shows `in_progress` yields `Started` (OpenClaw's
+ *   prompts send no `execution_start` to this client); one shown ended wakes a history check. An
+ *   unlisted prompt or an unreadable list changes nothing. Asking stops once the prompt started
+ *   (by frame or by list) or ended.
  *
  * Exactly one terminal signal ends the stream; `timeout` ends it when `deadlineMillis` (Clock)
  * passes first. Closing the layer ends every follower's stream (without a terminal signal).
@@ -39,6 +48,8 @@ export interface FollowDeps {
   /** Completed when the layer closes. */
   readonly shutdown: Deferred.Deferred<void>
   readonly timing: FollowTiming
+  /** Queue positions from the jobs list; without it `Queued.ahead` stays undefined. */
+  readonly positions?: QueuePositions
 }
 
 /** Signals waiting for a slow consumer; beyond this the oldest non-terminal ones are dropped. */
@@ -66,13 +77,18 @@ export const makeFollow = (deps: FollowDeps) =>
     const hinted = yield* Ref.make(false)
     let ended = false
 
-    /** Everything reaches the consumer through here; nothing passes after the first end. */
-    const emit = (item: Item) =>
+    /**
+     * Everything reaches the consumer through here; nothing passes after the first end. `decide`
+     * runs under the lock, so a decision made from shared flags is emitted before anything later.
+     */
+    const emitWhen = (decide: () => Item | undefined) =>
       lock.withPermits(1)(Effect.suspend(() => {
-        if (ended) return Effect.void
+        const item = ended ? undefined : decide()
+        if (item === undefined) return Effect.void
         if (item._tag === "Stop" || isTerminalSignal(item)) ended = true
         return out.offer(item)
       }))
+    const emit = (item: Item) => emitWhen(() => item)
 
     const check: Effect.Effect<Check> = deps.backend.history(promptId).pipe(
       Effect.tapError((e) => Effect.logDebug(`history of prompt ${promptId} not read (${e.reason}); asking again later`)),
@@ -96,15 +112,54 @@ export const makeFollow = (deps: FollowDeps) =>
     const hint = Effect.zipRight(Ref.set(hinted, true), wakeUp)
 
     let started = false
+    /** The prompt left the queue as far as this follower knows: no more position lookups. */
+    let dequeued = false
+    let lastAhead: number | undefined
     let lastNode: string | undefined
+
+    const askPosition = Effect.suspend(() =>
+      deps.positions === undefined || dequeued || ended ? Effect.void : deps.positions.refresh
+    )
+
+    const onSnapshot = (snapshot: JobsSnapshot): Effect.Effect<void> => {
+      if (dequeued) return Effect.void
+      const place = queuePlace(promptId, snapshot)
+      switch (place._tag) {
+        case "Waiting":
+          return emitWhen(() => {
+            if (dequeued || place.ahead === lastAhead) return undefined
+            lastAhead = place.ahead
+            return { _tag: "Queued", ahead: place.ahead }
+          })
+        case "Running":
+          return emitWhen(() => {
+            // A frame that came meanwhile already told (or showed past) the start.
+            if (dequeued || started) return undefined
+            dequeued = true
+            started = true
+            return { _tag: "Started" }
+          })
+        case "Ended":
+          dequeued = true
+          return hint
+        case "Unknown":
+          return Effect.void
+      }
+    }
+
     const route = (message: HubMessage): Effect.Effect<void> => {
       if (message._tag === "Link" || message._tag === "QueueShrank") return wakeUp
+      if (message._tag === "Status") return askPosition
       if (promptOf(message) !== promptId) return Effect.void
+      // Any frame of this prompt means it runs (or ran): its position no longer matters.
+      dequeued = true
       switch (message._tag) {
         case "Started":
-          if (started) return Effect.void
-          started = true
-          return emit({ _tag: "Started" })
+          return emitWhen(() => {
+            if (started) return undefined
+            started = true
+            return { _tag: "Started" }
+          })
         case "Executing":
           if (message.node === undefined) return hint
           lastNode = message.node
@@ -130,6 +185,7 @@ export const makeFollow = (deps: FollowDeps) =>
         const up = (yield* Ref.get(deps.linkUp)) && !(yield* Ref.get(hinted))
         const delay = up ? deps.timing.upPollMillis : schedule[Math.min(misses, schedule.length) - 1] ?? 15_000
         yield* Effect.raceFirst(Effect.sleep(Duration.millis(delay)), Queue.take(wake))
+        yield* askPosition
         const result = yield* check
         if (result._tag === "Ended") return yield* emit(result.item)
       }
@@ -149,6 +205,11 @@ export const makeFollow = (deps: FollowDeps) =>
       yield* emit(first.item)
     } else {
       yield* emit({ _tag: "Queued", ahead: undefined })
+      if (deps.positions !== undefined) {
+        const snapshots = yield* deps.positions.subscribe
+        yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(snapshots), onSnapshot)))
+        yield* askPosition
+      }
       yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(messages), route)))
       yield* Effect.forkScoped(poll)
       yield* Effect.forkScoped(deadline)

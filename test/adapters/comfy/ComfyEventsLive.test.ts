@@ -175,3 +175,64 @@ describe("ComfyEventsLive when the socket drops", () => {
       yield* waitFor(() => fake.openSockets === 0, "the socket to close")
     }))
 })
+
+describe("ComfyEventsLive queue positions (/openclaw/jobs)", () => {
+  const jobsCalls = () => fake.callsTo("GET", "/openclaw/jobs").length
+  const status = () => fake.emit({ type: "status", data: { status: { exec_info: { queue_remaining: fake.state.queueRemaining() } } } })
+
+  it.live("two prompts ahead, then one: each position once, then the run", () =>
+    Effect.gen(function*() {
+      yield* socketUp
+      fake.state.queuePrompt("", "p-a")
+      fake.state.queuePrompt("", "p-b")
+      fake.state.queuePrompt("", "p-c")
+      const f = yield* startFollowing("p-c")
+      yield* waitFor(() => f.seen.length === 2, "the first position")
+      status()
+      yield* waitFor(() => jobsCalls() >= 2, "a second jobs call")
+      fake.completePrompt("p-a", {})
+      status()
+      yield* waitFor(() => f.seen.length === 3, "the second position")
+      fake.runPrompt("p-c")
+      expect(yield* f.done).toEqual(Either.right([
+        queued, { _tag: "Queued", ahead: 2 }, { _tag: "Queued", ahead: 1 }, started,
+        node("4"), node("3"), progress("3", 1, 3), progress("3", 2, 3), progress("3", 3, 3), node("8"), node("9"), node("12"),
+        succeeded("p-c")
+      ]))
+      expect(fake.callsTo("GET", "/openclaw/jobs").every((c) => c.headers["x-openclaw-admin-token"] === ADMIN_TOKEN)).toBe(true)
+    }).pipe(Effect.provide(comfyLayer(fake.url, { jobsIntervalMillis: 20 }))))
+
+  it.live("jobs API 501: no position is shown and the follower ends normally", () => {
+    fake.state.jobsMode = "unsupported"
+    return Effect.gen(function*() {
+      yield* socketUp
+      fake.state.queuePrompt("", "p-a")
+      fake.state.queuePrompt("", "p-b")
+      const f = yield* startFollowing("p-b")
+      yield* waitFor(() => jobsCalls() === 1, "the jobs call")
+      status()
+      fake.runPrompt("p-b")
+      expect(yield* f.done).toEqual(Either.right([
+        queued, started, node("4"), node("3"), progress("3", 1, 3), progress("3", 2, 3), progress("3", 3, 3), node("8"), node("9"), node("12"),
+        succeeded("p-b")
+      ]))
+      expect(jobsCalls()).toBe(1)
+    }).pipe(Effect.provide(comfyLayer(fake.url, { jobsIntervalMillis: 20 })))
+  })
+
+  it.live("a prompt the jobs list shows running is Started without a frame (OpenClaw's prompts send none here)", () =>
+    Effect.gen(function*() {
+      yield* socketUp
+      fake.setJobs([
+        { id: "p-run", status: "in_progress", create_time: 2, priority: 1, outputs_count: 0 },
+        { id: "p-old", status: "completed", create_time: 1, priority: 0, outputs_count: 1 }
+      ])
+      fake.state.queuePrompt("", "p-run")
+      status()
+      const f = yield* startFollowing("p-run")
+      yield* waitFor(() => f.seen.length === 2, "Started")
+      fake.completePrompt("p-run", { "9": { images: [image("ComfyUI_p-run_00001_.png")] } })
+      status()
+      expect(yield* f.done).toEqual(Either.right([queued, started, { _tag: "Succeeded", images: [image("ComfyUI_p-run_00001_.png")] }]))
+    }).pipe(Effect.provide(comfyLayer(fake.url, { jobsIntervalMillis: 20 }))))
+})

@@ -2,6 +2,7 @@ import { Chunk, Deferred, Effect, Fiber, Layer, Logger, Option, PubSub, Redacted
 import { ComfyEventsLive, type ComfyEventsOptions } from "../../../src/adapters/comfy/ComfyEventsLive.js"
 import type { HubMessage } from "../../../src/adapters/comfy/ComfyMessages.js"
 import { type FollowTiming, makeFollow } from "../../../src/adapters/comfy/Followers.js"
+import type { QueuePositions } from "../../../src/adapters/comfy/QueuePositions.js"
 import { Backend, type BackendError, type Json } from "../../../src/ports/Backend.js"
 import { ComfyEvents, type JobSignal } from "../../../src/ports/ComfyEvents.js"
 import { ADMIN_TOKEN, backendLayer } from "../backend/support.js"
@@ -65,11 +66,18 @@ export const startFollowing = (promptId: string, deadlineMillis = Date.now() + 6
 export const historyBackend = (answer: (promptId: string) => Effect.Effect<Json, BackendError>) =>
   Backend.of({ history: answer } as unknown as Backend["Type"])
 
-/** `makeFollow` over a hand-fed hub: the follower logic without a socket. */
-export const makeHubFollow = (backend: Backend["Type"], timing: FollowTiming, up = false) =>
+/** A Backend with `history` and `jobs` (the calls a follower with queue positions makes). */
+export const historyAndJobsBackend = (
+  history: (promptId: string) => Effect.Effect<Json, BackendError>,
+  jobs: Effect.Effect<Json, BackendError>
+) => Backend.of({ history, jobs } as unknown as Backend["Type"])
+
+/** `makeFollow` over a hand-fed hub: the follower logic without a socket (and, by default, without positions). */
+export const makeHubFollow = (backend: Backend["Type"], timing: FollowTiming, up = false, positions?: QueuePositions) =>
   Effect.gen(function*() {
     const hub = yield* PubSub.unbounded<HubMessage>()
     const linkUp = yield* Ref.make(up)
     const shutdown = yield* Deferred.make<void>()
-    return { hub, linkUp, shutdown, follow: makeFollow({ backend, hub, linkUp, shutdown, timing }) }
+    const deps = { backend, hub, linkUp, shutdown, timing, ...(positions === undefined ? {} : { positions }) }
+    return { hub, linkUp, shutdown, follow: makeFollow(deps) }
   })

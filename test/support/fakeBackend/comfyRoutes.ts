@@ -45,7 +45,7 @@ export const comfyRoutes = (state: FakeState, isAdmin: (call: RecordedCall) => b
     if (limit !== rawLimit) warnings.push({ code: "R95_LIMIT_CLAMPED", field: "limit", normalized: limit })
     if (offset !== rawOffset) warnings.push({ code: "R95_OFFSET_CLAMPED", field: "offset", normalized: offset })
     const first = queued()[0]
-    const all = [...state.prompts.values()].reverse().map((p) => ({
+    const all = state.jobsOverride ?? [...state.prompts.values()].reverse().map((p) => ({
       id: p.id,
       status: jobStatus(p, first),
       priority: p.number,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto"
-import type { FakeBackendOptions, FakeSchedule, FakeTemplate } from "./types.js"
+import type { FakeBackendOptions, FakeJob, FakeSchedule, FakeTemplate } from "./types.js"
 
 export interface ImageRef {
   readonly filename: string
@@ -91,6 +91,11 @@ export class FakeState {
   schedules: Array<FakeSchedule>
   jobsCancel: "unsupported" | "supported"
   jobsMode: "ok" | "unsupported" | "unavailable"
+  /**
+   * When set, `/openclaw/jobs` lists exactly these items (newest first, as given) instead of the
+   * ones derived from the prompts (first prompt without history `in_progress`, later ones `pending`).
+   */
+  jobsOverride: ReadonlyArray<FakeJob> | undefined = undefined
   private nextNumber = 0
 
   constructor(readonly options: FakeBackendOptions) {

@@ -47,6 +47,12 @@ export interface FakeSchedule {
   readonly enabled?: boolean
 }
 
+/**
+ * One `/openclaw/jobs` item as a test sets it (`FakeBackend.setJobs`): normally `{id, status,
+ * create_time, ...}`, but any object, so malformed items can be served too.
+ */
+export type FakeJob = Readonly<Record<string, unknown>>
+
 export interface FakeBackendOptions {
   /**
    * The server's OPENCLAW_ADMIN_TOKEN. When unset, admin routes behave like a server without a
