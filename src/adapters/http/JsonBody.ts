@@ -38,3 +38,13 @@ export const jsonBodyProblemText = (problem: JsonBodyProblem): string => {
       return "Bad Request: expected a JSON object"
   }
 }
+
+/** A platform answer's body as JSON, or `undefined` when it is empty or not JSON (never throws). */
+export const jsonOrUndefined = (text: string): unknown => {
+  if (text === "") return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

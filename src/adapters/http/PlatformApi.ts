@@ -1,6 +1,7 @@
 import { Duration, Effect, Schema } from "effect"
 import { request } from "undici"
 import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
+import { jsonOrUndefined } from "./JsonBody.js"
 
 /**
  * Outbound JSON calls to a platform API (LINE, WhatsApp Graph, WeChat), with the rules every
@@ -88,12 +89,7 @@ const attempt = (call: ApiCall): Effect.Effect<Attempt> =>
         signal
       })
       const text = await res.body.text()
-      let body: unknown = undefined
-      try {
-        body = text === "" ? undefined : JSON.parse(text)
-      } catch {
-        body = undefined
-      }
+      const body = jsonOrUndefined(text)
       const retryAfter = parseRetryAfter(headerValue(res.headers["retry-after"]))
       return { _tag: "Answer", status: res.statusCode, body, retryAfter } as Attempt
     },

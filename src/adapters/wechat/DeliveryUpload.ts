@@ -1,6 +1,7 @@
 import { Duration, Effect, Redacted } from "effect"
 import { FormData, request } from "undici"
 import { DeliveryError, type DeliveryImage } from "../../ports/ChatDelivery.js"
+import { jsonOrUndefined } from "../http/JsonBody.js"
 
 /**
  * Uploading an image as WeChat temporary media (`POST <apiRoot>/cgi-bin/media/upload?
@@ -34,12 +35,7 @@ const attempt = (url: string, image: DeliveryImage, timeoutMillis: number): Effe
     form.append("media", new Blob([image.bytes], { type: image.contentType }), image.filename)
     const res = await request(url, { method: "POST", body: form, signal })
     const text = await res.body.text()
-    let body: unknown = undefined
-    try {
-      body = text === "" ? undefined : JSON.parse(text)
-    } catch {
-      body = undefined
-    }
+    const body = jsonOrUndefined(text)
     return { _tag: "Answer", status: res.statusCode, body } as Outcome
   }).pipe(
     Effect.timeout(Duration.millis(timeoutMillis)),
