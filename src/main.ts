@@ -39,7 +39,10 @@ const storageFor = (config: ConnectorConfig) =>
         message: "OPENCLAW_CONNECTOR_DATABASE_URL is set, but this build stores state in embedded SQLite only; unset it."
       })
     )
-    : SqliteStorage.layer({ filename: join(config.stateDir, "connector.sqlite") })
+    : SqliteStorage.layer({
+      filename: join(config.stateDir, "connector.sqlite"),
+      installations: { stateDir: config.stateDir, secretKey: config.secretKey, multiTenant: config.tenancy.multiTenantEnabled }
+    })
 
 const portsFor = (config: ConnectorConfig) => {
   const SettingsLive = settingsLayer(config)
@@ -78,7 +81,11 @@ const App = Layer.unwrapEffect(
   Effect.gen(function*() {
     const { config, warnings, info } = yield* loadConnectorConfig
     const Servers = Layer.mergeAll(
-      OperatorServerLive({ ...config.operator, mediaPath: config.media.path }).pipe(
+      OperatorServerLive({
+        ...config.operator,
+        mediaPath: config.media.path,
+        diagnostics: { adminToken: config.backend.adminToken, tenancy: config.tenancy }
+      }).pipe(
         Layer.tap(() => Effect.logInfo(`Operator server listening on ${config.operator.bind}:${config.operator.port}`))
       ),
       kakaoFor(config),

@@ -3,17 +3,20 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Either, Layer, Metric } from "effect"
 import { createServer } from "node:http"
 import { Backend } from "../../ports/Backend.js"
+import type { InstallationRegistry } from "../../ports/InstallationRegistry.js"
 import { MediaStore } from "../../ports/MediaStore.js"
 import { PlatformHealth } from "../../ports/PlatformHealth.js"
 import { StoreProbe } from "../../ports/StoreProbe.js"
 import { serveMedia } from "../media/MediaRoute.js"
 import { normalizeMediaPath } from "../media/MediaResponse.js"
+import { type DiagnosticsOptions, diagnosticsRoutes } from "./DiagnosticsRoutes.js"
 import { renderPrometheus } from "./OperatorMetrics.js"
 
 /**
  * The operator server (default 127.0.0.1:8093): liveness, readiness and metrics for whoever runs
  * the connector, and the signed media route (`GET`/`HEAD <MEDIA_PATH>/<token>`) when `mediaPath`
- * is given. It never exposes a secret: readiness reasons are fixed words plus the backend's
+ * is given, and the admin diagnostics API (`/openclaw/connector/...`, DiagnosticsApi.ts) when
+ * `diagnostics` is given. It never exposes a secret: readiness reasons are fixed words plus the backend's
  * bounded error text, which never contains a URL or token.
  */
 export interface OperatorServerOptions {
@@ -23,6 +26,8 @@ export interface OperatorServerOptions {
   readonly backendProbeTimeout?: Duration.DurationInput
   /** OPENCLAW_CONNECTOR_MEDIA_PATH: serve media links here (the server then needs `MediaStore`). */
   readonly mediaPath?: string | undefined
+  /** Serve the admin diagnostics API (the server then needs `InstallationRegistry`). */
+  readonly diagnostics?: DiagnosticsOptions | undefined
 }
 
 const json = (status: number, body: unknown) =>
@@ -111,16 +116,39 @@ const nodeServer = (options: OperatorServerOptions) =>
   NodeHttpServer.layer(() => createServer(), { host: options.bind, port: options.port })
 
 /**
- * The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from
- * the app, and MediaStore when `mediaPath` is given.
+ * What the server needs from the app: always Backend, StoreProbe and PlatformHealth, plus the
+ * ports of the optional routes that `O` turns on. (`bind` is in each test so the object types
+ * are not "weak", which would make every options object fail the `extends`.)
  */
-export function OperatorServerLive(
-  options: OperatorServerOptions & { readonly mediaPath: string }
-): ReturnType<typeof withMedia>
-export function OperatorServerLive(options: OperatorServerOptions): ReturnType<typeof withoutMedia>
-export function OperatorServerLive(options: OperatorServerOptions) {
-  return options.mediaPath === undefined ? withoutMedia(options) : withMedia({ ...options, mediaPath: options.mediaPath })
+export type OperatorServerRequirements<O extends OperatorServerOptions> =
+  | Layer.Layer.Context<ReturnType<typeof withoutMedia>>
+  | (O extends { readonly bind: string; readonly mediaPath?: undefined } ? never : MediaStore)
+  | (O extends { readonly bind: string; readonly diagnostics?: undefined } ? never : InstallationRegistry)
+
+/**
+ * The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from
+ * the app, MediaStore when `mediaPath` is given and InstallationRegistry when `diagnostics` is.
+ */
+export function OperatorServerLive<const O extends OperatorServerOptions>(
+  options: O
+): Layer.Layer<never, Layer.Layer.Error<ReturnType<typeof withoutMedia>>, OperatorServerRequirements<O>> {
+  const server = options.diagnostics === undefined ? withoutDiagnostics(options) : withDiagnostics(options, options.diagnostics)
+  // The union of the branches is wider than `OperatorServerRequirements<O>` only in what `O` rules out.
+  return server as Layer.Layer<never, Layer.Layer.Error<ReturnType<typeof withoutMedia>>, OperatorServerRequirements<O>>
 }
+
+const withoutDiagnostics = (options: OperatorServerOptions) =>
+  options.mediaPath === undefined ? withoutMedia(options) : withMedia({ ...options, mediaPath: options.mediaPath })
+
+const withDiagnostics = (options: OperatorServerOptions, diagnostics: DiagnosticsOptions) =>
+  HttpLayerRouter.serve(
+    Layer.mergeAll(
+      operatorRoutes(options),
+      diagnosticsRoutes(diagnostics),
+      options.mediaPath === undefined ? Layer.empty : operatorMediaRoutes(options.mediaPath)
+    ),
+    serveOptions
+  ).pipe(Layer.provide(nodeServer(options)))
 
 const withoutMedia = (options: OperatorServerOptions) =>
   HttpLayerRouter.serve(operatorRoutes(options), serveOptions).pipe(Layer.provide(nodeServer(options)))

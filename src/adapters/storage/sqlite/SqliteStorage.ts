@@ -2,8 +2,11 @@ import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { mkdir } from "node:fs/promises"
 import { basename, dirname, extname, join } from "node:path"
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Option, type Redacted } from "effect"
+import { InstallationRegistrySqlite } from "../../installations/RegistrySqlite.js"
+import { loadVaultKey } from "../../installations/SecretVault.js"
 import { ButtonStore } from "../../../ports/ButtonStore.js"
+import { InstallationRegistry } from "../../../ports/InstallationRegistry.js"
 import { JobLedger } from "../../../ports/JobLedger.js"
 import { PollCursor } from "../../../ports/PollCursor.js"
 import { ReplayStore } from "../../../ports/ReplayStore.js"
@@ -43,7 +46,31 @@ const probe = (sql: SqlClient.SqlClient) =>
 export const replayFileFor = (filename: string): string =>
   join(dirname(filename), `${basename(filename, extname(filename))}.replay.sqlite`)
 
-const stores = (filename: string) => Effect.gen(function*() {
+/** The installation registry's settings (src/adapters/installations). */
+export interface InstallationStoreOptions {
+  /** Where `vault.key` is created when there is no secret key; default: the database file's directory. */
+  readonly stateDir?: string
+  /** `OPENCLAW_CONNECTOR_SECRET_KEY`: the vault key is derived from it instead of the key file. */
+  readonly secretKey?: Option.Option<Redacted.Redacted>
+  /** `OPENCLAW_MULTI_TENANT_ENABLED`. */
+  readonly multiTenant?: boolean
+}
+
+/** The registry over the same file; a vault key that cannot be loaded stops startup. */
+const installationRegistry = (sql: SqlClient.SqlClient, filename: string, options: InstallationStoreOptions) =>
+  Effect.gen(function*() {
+    const vaultKey = yield* loadVaultKey({
+      stateDir: options.stateDir ?? dirname(filename),
+      secretKey: options.secretKey ?? Option.none()
+    }).pipe(Effect.mapError((cause) =>
+      new StoreError({ reason: cause.reason === "malformed" ? "corrupt" : "unavailable", operation: "vault-key", cause })
+    ))
+    return yield* InstallationRegistrySqlite.make(sql, vaultKey, { multiTenant: options.multiTenant ?? false }).pipe(
+      Effect.mapError((cause) => new StoreError({ reason: "unavailable", operation: "installations", cause }))
+    )
+  })
+
+const stores = (filename: string, installations: InstallationStoreOptions) => Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql.unsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MILLIS}`)
   // WAL + NORMAL: a commit survives a crash of the process (the WAL is written before the call
@@ -52,11 +79,13 @@ const stores = (filename: string) => Effect.gen(function*() {
   yield* sql.unsafe("PRAGMA synchronous = NORMAL")
   yield* migrate.pipe(Effect.provideService(SqlClient.SqlClient, sql))
   const replayStore = yield* makeReplayStoreSqlite(replayFileFor(filename))
+  const registry = yield* installationRegistry(sql, filename, installations)
   return Context.make(ReplayStore, replayStore).pipe(
     Context.add(JobLedger, makeJobLedgerSqlite(sql)),
     Context.add(PollCursor, makePollCursorSqlite(sql)),
     Context.add(ButtonStore, makeButtonStoreSqlite(sql)),
-    Context.add(StoreProbe, { probe: probe(sql) })
+    Context.add(StoreProbe, { probe: probe(sql) }),
+    Context.add(InstallationRegistry, registry)
   )
 }).pipe(
   refail("migrate"),
@@ -68,9 +97,13 @@ const stores = (filename: string) => Effect.gen(function*() {
  * Every storage port in embedded SQLite (WAL journal, synchronous NORMAL, busy timeout): the replay
  * store in `<name>.replay.sqlite` beside `filename` (ReplayStoreSqlite.ts says why), everything else in
  * `filename`. Creates the parent directory and migrates the schema on start; any failure to open
- * or migrate is a `StoreError`.
+ * or migrate is a `StoreError`. The installation registry (and its secret vault) lives in `filename`
+ * too; its `vault.key` is loaded or created here (see `InstallationStoreOptions`).
  */
 export const SqliteStorage = {
-  layer: (options: { readonly filename: string }): Layer.Layer<ReplayStore | JobLedger | PollCursor | ButtonStore | StoreProbe, StoreError> =>
-    Layer.scopedContext(stores(options.filename)).pipe(Layer.provide(client(options.filename)))
+  layer: (options: {
+    readonly filename: string
+    readonly installations?: InstallationStoreOptions
+  }): Layer.Layer<ReplayStore | JobLedger | PollCursor | ButtonStore | StoreProbe | InstallationRegistry, StoreError> =>
+    Layer.scopedContext(stores(options.filename, options.installations ?? {})).pipe(Layer.provide(client(options.filename)))
 }

@@ -75,6 +75,47 @@ const migrations = {
       at INTEGER NOT NULL
     )`
     yield* sql`CREATE INDEX job_ledger_receipts_entry ON job_ledger_receipts (entry_id, seq)`
+  }),
+  // Installation registry (issue 6, src/adapters/installations): records hold token refs only;
+  // secrets are AES-256-GCM sealed values (never plaintext); the audit trail keeps 500 events.
+  "6_installations": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE installations (
+      installation_id TEXT PRIMARY KEY NOT NULL,
+      platform TEXT NOT NULL,
+      tenant_id TEXT NOT NULL,
+      workspace_id TEXT NOT NULL,
+      token_refs TEXT NOT NULL,
+      status TEXT NOT NULL,
+      status_reason TEXT NOT NULL,
+      metadata TEXT NOT NULL,
+      health_state TEXT,
+      health_reason TEXT,
+      health_updated_at INTEGER,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`
+    yield* sql`CREATE INDEX installations_workspace ON installations (platform, workspace_id)`
+    yield* sql`CREATE TABLE installation_secrets (
+      tenant_id TEXT NOT NULL,
+      ref TEXT NOT NULL,
+      nonce TEXT NOT NULL,
+      ciphertext TEXT NOT NULL,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (tenant_id, ref)
+    )`
+    yield* sql`CREATE TABLE installation_audit (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      at INTEGER NOT NULL,
+      action TEXT NOT NULL,
+      installation_id TEXT NOT NULL,
+      platform TEXT NOT NULL,
+      tenant_id TEXT NOT NULL,
+      workspace_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      details TEXT NOT NULL
+    )`
+    yield* sql`CREATE INDEX installation_audit_installation ON installation_audit (installation_id, seq)`
   })
 }
 

@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto"
+import { Clock, Effect } from "effect"
+
+/**
+ * Single-use OAuth `state` values for the Slack install flow (spec platforms-slack-feishu §2.8
+ * "State tokens"): 32 random bytes as base64url (43 characters), valid for the configured TTL,
+ * consumed at most once. A consumed, unknown, malformed or expired state is refused (fail closed).
+ *
+ * Kept in process memory, deliberately: a state lives minutes, belongs to one browser round trip,
+ * and Slack sends the user back to the same connector. A restart between "Add to Slack" and the
+ * callback makes that one install fail with "Invalid or replayed OAuth state" (the user starts
+ * again); nothing is accepted that should not be. At most MAX_PENDING states are held; beyond
+ * that the oldest is forgotten, so a flood of /slack/install requests cannot exhaust memory.
+ */
+export interface OAuthStates {
+  readonly issue: Effect.Effect<string>
+  /** `true` exactly once for a state issued less than the TTL ago. */
+  readonly consume: (state: string) => Effect.Effect<boolean>
+}
+
+export const MAX_PENDING = 10_000
+const STATE_FORMAT = /^[A-Za-z0-9_-]{43}$/
+
+export const makeOAuthStates = (ttlMillis: number, maxPending = MAX_PENDING): OAuthStates => {
+  /** state -> issued at (epoch millis); insertion order is issue order. */
+  const pending = new Map<string, number>()
+  const prune = (now: number) => {
+    for (const [state, issuedAt] of pending) {
+      if (now - issuedAt > ttlMillis) pending.delete(state)
+    }
+  }
+  return {
+    issue: Effect.map(Clock.currentTimeMillis, (now) => {
+      prune(now)
+      while (pending.size >= maxPending) {
+        const oldest = pending.keys().next()
+        if (oldest.done === true) break
+        pending.delete(oldest.value)
+      }
+      const state = randomBytes(32).toString("base64url")
+      pending.set(state, now)
+      return state
+    }),
+    consume: (raw) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        prune(now)
+        const state = raw.trim()
+        if (!STATE_FORMAT.test(state)) return false
+        // Deleting first makes the check-and-consume one step: a second caller finds nothing.
+        return pending.delete(state)
+      })
+  }
+}
