@@ -16,6 +16,7 @@ import { KakaoDeliveryLive } from "./adapters/kakao/Delivery.js"
 import { kakaoRoute } from "./adapters/kakao/KakaoWebhook.js"
 import { discordLive } from "./adapters/discord/DiscordLive.js"
 import { lineLive } from "./adapters/line/LineLive.js"
+import { slackLive } from "./adapters/slack/SlackLive.js"
 import { telegramLive } from "./adapters/telegram/TelegramLive.js"
 import { wechatLive } from "./adapters/wechat/WeChatLive.js"
 import { whatsappLive } from "./adapters/whatsapp/WhatsAppLive.js"
@@ -93,7 +94,8 @@ const App = Layer.unwrapEffect(
       whatsappLive(config),
       wechatLive(config),
       telegramLive(config),
-      discordLive(config)
+      discordLive(config),
+      slackLive(config)
     )
     const unserved = unservedPlatforms({
       telegram: config.telegram.enabled,

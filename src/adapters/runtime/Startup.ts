@@ -20,7 +20,7 @@ export const probeBackend = Effect.gen(function*() {
 })
 
 /** Platforms whose adapter this build serves; the others are configured-but-not-served. */
-const SERVED = new Set(["kakao", "line", "whatsapp", "wechat", "discord", "telegram"])
+const SERVED = new Set(["kakao", "line", "whatsapp", "wechat", "discord", "telegram", "slack"])
 
 /**
  * A platform that is configured (its variables are read and validated) but whose adapter is not

@@ -5,7 +5,7 @@ import { unservedPlatforms, warnUnserved } from "../../../src/adapters/runtime/S
 
 describe("startup notes", () => {
   it("names every configured platform this build does not serve, and never Kakao", () => {
-    expect(unservedPlatforms({ telegram: true, kakao: true, slack: true, line: true, discord: true })).toEqual(["slack"])
+    expect(unservedPlatforms({ telegram: true, kakao: true, slack: true, line: true, discord: true, feishu: true })).toEqual(["feishu"])
     expect(unservedPlatforms({ kakao: true })).toEqual([])
   })
 
