@@ -120,7 +120,11 @@ beforeAll(async () => {
     OPENCLAW_CONNECTOR_SLACK_API_ROOT: slack.apiRoot,
     OPENCLAW_CONNECTOR_SLACK_ALLOWED_USERS: TRUSTED,
     OPENCLAW_CONNECTOR_OPERATOR_BIND: "127.0.0.1",
-    OPENCLAW_CONNECTOR_OPERATOR_PORT: String(operatorPort)
+    OPENCLAW_CONNECTOR_OPERATOR_PORT: String(operatorPort),
+    // Multi-tenant with the default fallback: installs land in tenant "default", and the
+    // diagnostics API scopes by the tenant header.
+    OPENCLAW_MULTI_TENANT_ENABLED: "1",
+    OPENCLAW_MULTI_TENANT_ALLOW_DEFAULT_FALLBACK: "1"
   })
   await service.waitFor(new RegExp(`Slack Events API listening on 127\\.0\\.0\\.1:${slackPort}/slack/events`))
   await service.waitFor(/Connector ready/)
@@ -271,5 +275,29 @@ describe("Slack end to end", () => {
     expect(slack.calls.some((c) => c.token === A.token)).toBe(false)
     const metrics = await (await fetch(`${operatorUrl}/metrics`)).text()
     expect(metrics).not.toContain(A.token)
+  })
+
+  it("diagnostics: refused without the admin token or for another tenant; never a token value", async () => {
+    const get = (path: string, headers: Record<string, string> = {}) => fetch(`${operatorUrl}${path}`, { headers })
+    const admin = { "X-OpenClaw-Admin-Token": ADMIN_TOKEN }
+    expect((await get("/openclaw/connector/installations")).status).toBeGreaterThanOrEqual(401)
+    expect((await get("/openclaw/connector/installations", { "X-OpenClaw-Admin-Token": "wrong" })).status).toBeGreaterThanOrEqual(401)
+    const listed = await get("/openclaw/connector/installations?platform=slack", admin)
+    expect(listed.status).toBe(200)
+    const body = await listed.text()
+    expect(body).toContain(`slack:${B.teamId}`)
+    for (const secret of [A.token, B.token, CLIENT_SECRET, SECRET]) expect(body).not.toContain(secret)
+    const resolved = await get(`/openclaw/connector/installations/resolve?platform=slack&workspace_id=${B.teamId}`, admin)
+    expect(resolved.status).toBe(200)
+    expect(await resolved.text()).not.toContain(B.token)
+    const foreign = await get(`/openclaw/connector/installations/resolve?platform=slack&workspace_id=${B.teamId}`, {
+      ...admin,
+      "X-OpenClaw-Tenant-Id": "other-tenant"
+    })
+    expect(foreign.status).toBe(409)
+    expect(await foreign.json()).toMatchObject({ ok: false, tenant_id: "other-tenant", resolution: { ok: false, reject_reason: "tenant_mismatch" } })
+    const foreignList = await (await get("/openclaw/connector/installations?platform=slack", { ...admin, "X-OpenClaw-Tenant-Id": "other-tenant" })).text()
+    expect(foreignList).not.toContain(`slack:${B.teamId}`)
+    expect(service.output()).not.toContain(B.token)
   })
 })
