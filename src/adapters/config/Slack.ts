@@ -64,7 +64,8 @@ const slackBlocker = (c: Omit<SlackConfig, "enabled">): Blocker | undefined => {
   if (!secrets.some(Option.isSome) && Option.isNone(c.clientId)) {
     return { level: "info", text: `Slack not configured (${P}SIGNING_SECRET and ${P}BOT_TOKEN unset); adapter off.` }
   }
-  if (Option.isNone(c.signingSecret)) {
+  // Socket Mode needs no signing secret: its socket is authenticated by the app token (spec bug 8).
+  if (c.mode === "events" && Option.isNone(c.signingSecret)) {
     return { level: "warning", text: `Slack configured but Signing Secret missing (${P}SIGNING_SECRET). Skipping.` }
   }
   if (Option.isNone(c.botToken) && !c.oauthEnabled) {

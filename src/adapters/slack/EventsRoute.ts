@@ -1,7 +1,7 @@
 import { Cause, Clock, Effect, Either, Exit, type Redacted } from "effect"
 import { admitInbound, type InboundEvent, runAdmitted } from "../../domain/ingress/Ingress.js"
 import { Texts } from "../../domain/render/Texts.js"
-import { field, isRecord } from "../../domain/render/Values.js"
+import { field, isRecord, type JsonRecord } from "../../domain/render/Values.js"
 import type { InstallationRegistry } from "../../ports/InstallationRegistry.js"
 import { isAccepted, ReplayStore } from "../../ports/ReplayStore.js"
 import { jsonBodyProblemText, parseJsonObject } from "../http/JsonBody.js"
@@ -37,9 +37,8 @@ import { signedRequestOf, verifySlackSignature } from "./Signature.js"
  */
 export type SlackRouteRequirements = WebhookServices | InstallationRegistry
 
-export interface SlackEventsOptions {
-  readonly path: string
-  readonly signingSecret: Redacted.Redacted
+/** Everything the event pipeline needs: shared by the HTTP route and Socket Mode (SocketMode*.ts). */
+export interface SlackEventPipelineOptions {
   readonly credentials: SlackCredentials
   readonly requireMention: boolean
   readonly replyInThread: boolean
@@ -47,6 +46,30 @@ export interface SlackEventsOptions {
   readonly maxInFlight?: number
   /** How long event ids and message keys are remembered (default 1 hour). */
   readonly replayTtlMillis?: number
+}
+
+export interface SlackEventsOptions extends SlackEventPipelineOptions {
+  readonly path: string
+  readonly signingSecret: Redacted.Redacted
+}
+
+/**
+ * Slack's redelivery marker: `X-Slack-Retry-Num` / `X-Slack-Retry-Reason` over HTTP,
+ * `retry_attempt` / `retry_reason` in Socket Mode; `num` is "" for a first delivery.
+ */
+export interface SlackRetry {
+  readonly num: string
+  readonly reason: string
+}
+
+/**
+ * Steps 3-7 for an authenticated, decoded payload (anything but `url_verification`): the answer
+ * for Slack (200, 400 or 503) with the processing behind it in `after`. The HTTP route runs it
+ * after the signature check; Socket Mode runs it for `events_api` envelopes (the socket is
+ * authenticated by the app token), so both transports share dedupe, gating and lifecycle.
+ */
+export interface SlackEventPipeline {
+  readonly process: (payload: JsonRecord, retry: SlackRetry) => Effect.Effect<RawResponse, never, SlackRouteRequirements>
 }
 
 export const SLACK_REPLAY_TTL_MILLIS = 60 * 60 * 1000
@@ -66,7 +89,7 @@ export const refuseSignature = (what: string, check: string) =>
     return { status: 401, body: "Invalid signature" } satisfies RawResponse
   })
 
-export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<WebhookRoute<SlackRouteRequirements>> =>
+export const makeSlackEventPipeline = (options: SlackEventPipelineOptions): Effect.Effect<SlackEventPipeline> =>
   Effect.map(makeProcessingGate(options.maxInFlight ?? 64), (gate) => {
     const ttl = options.replayTtlMillis ?? SLACK_REPLAY_TTL_MILLIS
     const { credentials } = options
@@ -128,23 +151,8 @@ export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<Web
         yield* postReply(credentials, credential, conversation, exit.value)
       })
 
-    const handle = Effect.fnUntraced(function*(request: RawRequest) {
-      const check = verifySlackSignature(signedRequestOf(request), options.signingSecret, yield* Clock.currentTimeMillis)
-      if (check !== "valid") return yield* refuseSignature("event", check)
-      const decoded = parseJsonObject(request.body)
-      if (Either.isLeft(decoded)) {
-        yield* countSlack("malformed")
-        return { status: 400, body: jsonBodyProblemText(decoded.left) } satisfies RawResponse
-      }
-      const payload = decoded.right
+    const processPayload = Effect.fnUntraced(function*(payload: JsonRecord, retry: SlackRetry) {
       const type = text(payload, "type")
-      if (type === "url_verification") {
-        return {
-          status: 200,
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ challenge: text(payload, "challenge") })
-        } satisfies RawResponse
-      }
       if (type === "app_rate_limited") return yield* lifecycle("app_rate_limited", text(payload, "team_id"), payload)
       if (type !== "event_callback") {
         yield* countSlack("ignored")
@@ -163,7 +171,6 @@ export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<Web
         yield* countSlack("malformed")
         return { status: 400, body: "Missing event_id" } satisfies RawResponse
       }
-      const retry = headerOf(request, "x-slack-retry-num")
       const eventKey = `slack:event:${teamId}:${eventId}`
       const store = yield* ReplayStore
       const claim = yield* Effect.either(store.claim(eventKey, ttl))
@@ -174,11 +181,11 @@ export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<Web
       }
       if (!isAccepted(claim.right)) {
         yield* countSlack("duplicate")
-        const why = retry === "" ? "duplicate" : `retry ${retry} (${headerOf(request, "x-slack-retry-reason") || "unknown reason"})`
+        const why = retry.num === "" ? "duplicate" : `retry ${retry.num} (${retry.reason || "unknown reason"})`
         yield* Effect.logInfo(`Slack event ${eventId} acknowledged without running: ${why}, ${claim.right}`)
         return OK
       }
-      if (retry !== "") yield* Effect.logInfo(`Slack retry ${retry} of event ${eventId} runs: its first delivery was not handled`)
+      if (retry.num !== "") yield* Effect.logInfo(`Slack retry ${retry.num} of event ${eventId} runs: its first delivery was not handled`)
       const filtered = filterEvent(teamId, event)
       if (filtered._tag === "Skip") {
         yield* settle(eventKey, "commit")
@@ -196,6 +203,31 @@ export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<Web
         return resolved.transient ? { status: 503, body: "Service Unavailable" } satisfies RawResponse : OK
       }
       return yield* gate.answerThen(OK, processMessage(filtered.message, resolved.credential, eventKey))
+    })
+
+    return { process: processPayload } satisfies SlackEventPipeline
+  })
+
+export const slackEventsRoute = (options: SlackEventsOptions): Effect.Effect<WebhookRoute<SlackRouteRequirements>> =>
+  Effect.map(makeSlackEventPipeline(options), (pipeline) => {
+    const handle = Effect.fnUntraced(function*(request: RawRequest) {
+      const check = verifySlackSignature(signedRequestOf(request), options.signingSecret, yield* Clock.currentTimeMillis)
+      if (check !== "valid") return yield* refuseSignature("event", check)
+      const decoded = parseJsonObject(request.body)
+      if (Either.isLeft(decoded)) {
+        yield* countSlack("malformed")
+        return { status: 400, body: jsonBodyProblemText(decoded.left) } satisfies RawResponse
+      }
+      const payload = decoded.right
+      if (text(payload, "type") === "url_verification") {
+        return {
+          status: 200,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ challenge: text(payload, "challenge") })
+        } satisfies RawResponse
+      }
+      const retry = { num: headerOf(request, "x-slack-retry-num"), reason: headerOf(request, "x-slack-retry-reason") }
+      return yield* pipeline.process(payload, retry)
     })
 
     return { method: "POST", path: options.path, handle } satisfies WebhookRoute<SlackRouteRequirements>

@@ -29,12 +29,25 @@ import { signedRequestOf, verifySlackSignature } from "./Signature.js"
  * 6. The answer goes into the button's thread with chat.postMessage; refusals and "try again"
  *    go only to the person who pressed (chat.postEphemeral).
  */
-export interface SlackInteractionsOptions {
-  readonly path: string
-  readonly signingSecret: Redacted.Redacted
+/** Everything the press pipeline needs: shared by the HTTP route and Socket Mode (SocketMode*.ts). */
+export interface SlackInteractionPipelineOptions {
   readonly credentials: SlackCredentials
   readonly replyInThread: boolean
   readonly maxInFlight?: number
+}
+
+export interface SlackInteractionsOptions extends SlackInteractionPipelineOptions {
+  readonly path: string
+  readonly signingSecret: Redacted.Redacted
+}
+
+/**
+ * Steps 3-6 for an authenticated interaction payload (the decoded `payload` field over HTTP, the
+ * `interactive` envelope's payload in Socket Mode): the answer for Slack with the press behind it
+ * in `after`.
+ */
+export interface SlackInteractionPipeline {
+  readonly process: (payload: JsonRecord) => Effect.Effect<RawResponse, never, SlackRouteRequirements>
 }
 
 export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
@@ -100,9 +113,7 @@ export const pressOf = (payload: JsonRecord, replyInThread: boolean): Press | un
   }
 }
 
-export const slackInteractionsRoute = (
-  options: SlackInteractionsOptions
-): Effect.Effect<WebhookRoute<SlackRouteRequirements>> =>
+export const makeSlackInteractionPipeline = (options: SlackInteractionPipelineOptions): Effect.Effect<SlackInteractionPipeline> =>
   Effect.map(makeProcessingGate(options.maxInFlight ?? 64), (gate) => {
     const { credentials } = options
 
@@ -137,18 +148,11 @@ export const slackInteractionsRoute = (
         }
       })
 
-    const handle = Effect.fnUntraced(function*(request: RawRequest) {
-      const check = verifySlackSignature(signedRequestOf(request), options.signingSecret, yield* Clock.currentTimeMillis)
-      if (check !== "valid") return yield* refuseSignature("interaction", check)
-      const decoded = decodeInteraction(request.body)
-      if (Either.isLeft(decoded)) {
-        yield* countSlack("malformed")
-        return { status: 400, body: decoded.left } satisfies RawResponse
-      }
-      const press = pressOf(decoded.right, options.replyInThread)
+    const processPayload = Effect.fnUntraced(function*(payload: JsonRecord) {
+      const press = pressOf(payload, options.replyInThread)
       if (press === undefined) {
         yield* countSlack("ignored")
-        yield* Effect.logDebug(`Slack interaction ignored (${text(decoded.right, "type").slice(0, 40) || "no type"})`)
+        yield* Effect.logDebug(`Slack interaction ignored (${text(payload, "type").slice(0, 40) || "no type"})`)
         return ACK
       }
       const resolved = yield* credentials.resolve(press.request.workspaceId)
@@ -161,6 +165,24 @@ export const slackInteractionsRoute = (
         return resolved.transient ? { status: 503, body: "" } satisfies RawResponse : ACK
       }
       return yield* gate.answerThen(ACK, processPress(press, resolved.credential))
+    })
+
+    return { process: processPayload } satisfies SlackInteractionPipeline
+  })
+
+export const slackInteractionsRoute = (
+  options: SlackInteractionsOptions
+): Effect.Effect<WebhookRoute<SlackRouteRequirements>> =>
+  Effect.map(makeSlackInteractionPipeline(options), (pipeline) => {
+    const handle = Effect.fnUntraced(function*(request: RawRequest) {
+      const check = verifySlackSignature(signedRequestOf(request), options.signingSecret, yield* Clock.currentTimeMillis)
+      if (check !== "valid") return yield* refuseSignature("interaction", check)
+      const decoded = decodeInteraction(request.body)
+      if (Either.isLeft(decoded)) {
+        yield* countSlack("malformed")
+        return { status: 400, body: decoded.left } satisfies RawResponse
+      }
+      return yield* pipeline.process(decoded.right)
     })
 
     return { method: "POST", path: options.path, handle } satisfies WebhookRoute<SlackRouteRequirements>

@@ -151,6 +151,12 @@ describe("Slack", () => {
     expect(load({ ...base, [`${C}SLACK_APP_TOKEN`]: "xapp-1" }).config.slack.enabled).toBe(true)
   })
 
+  it("socket mode starts without a signing secret (the socket is authenticated); events mode does not", () => {
+    const socket = { [`${C}SLACK_BOT_TOKEN`]: "xoxb-1", [`${C}SLACK_MODE`]: "socket", [`${C}SLACK_APP_TOKEN`]: "xapp-1" }
+    expect(load(socket).config.slack.enabled).toBe(true)
+    expect(load({ ...socket, [`${C}SLACK_MODE`]: "events" }).config.slack.enabled).toBe(false)
+  })
+
   it("refuses an unknown mode, naming the variable", () => {
     const error = loadError({ ...secrets, [`${C}SLACK_MODE`]: "rtm" })
     expect(error.variable).toBe(`${C}SLACK_MODE`)

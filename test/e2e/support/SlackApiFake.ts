@@ -47,6 +47,8 @@ export interface SlackApiFake {
   /** `oauth.v2.access` with `code` answers `payload`. */
   grant(code: string, payload: unknown): void
   answer(method: string, answer: SlackAnswer | ((call: SlackApiCall) => SlackAnswer | undefined)): void
+  /** A standing answer for `method` that `reset` keeps (Socket Mode's `apps.connections.open`, SlackSocketFake.ts). */
+  serve(method: string, answer: (call: SlackApiCall) => SlackAnswer | undefined): void
   waitFor(predicate: (calls: ReadonlyArray<SlackApiCall>) => boolean, timeoutMs?: number): Promise<ReadonlyArray<SlackApiCall>>
   /** Forget calls and overrides (workspaces and grants stay). */
   reset(): void
@@ -78,6 +80,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
     const revoked = new Set<string>()
     const grants = new Map<string, unknown>()
     const answers = new Map<string, SlackAnswer | ((call: SlackApiCall) => SlackAnswer | undefined)>()
+    const standing = new Map<string, (call: SlackApiCall) => SlackAnswer | undefined>()
     const waiters = new Set<() => void>()
     const sockets = new Set<Socket>()
     let counter = 0
@@ -130,7 +133,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
         const call: SlackApiCall = { method, path, headers, token, body, bytes }
         calls.push(call)
         const configured = answers.get(method)
-        const answer = (typeof configured === "function" ? configured(call) : configured) ?? standard(call)
+        const answer = (typeof configured === "function" ? configured(call) : configured) ?? standing.get(method)?.(call) ?? standard(call)
         res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers }).end(JSON.stringify(answer.json ?? {}))
         for (const w of [...waiters]) w()
       })
@@ -153,6 +156,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
         revoke: (token) => void revoked.add(token),
         grant: (code, payload) => void grants.set(code, payload),
         answer: (method, answer) => void answers.set(method, answer),
+        serve: (method, answer) => void standing.set(method, answer),
         waitFor: (predicate, timeoutMs = 10_000) =>
           new Promise((done, fail) => {
             const check = () => {
