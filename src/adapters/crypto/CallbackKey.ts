@@ -1,9 +1,9 @@
-import { hkdfSync, randomBytes } from "node:crypto"
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { hkdfSync } from "node:crypto"
 import { join } from "node:path"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { CallbackSigner } from "../../ports/CallbackSigner.js"
 import { CallbackSignerHmac } from "./CallbackSignerHmac.js"
+import { loadOrCreateKeyFile } from "./KeyFile.js"
 
 /**
  * The key that signs the connector's own buttons (LINE postbacks, WhatsApp reply buttons,
@@ -30,27 +30,10 @@ const deriveFrom = (secret: string): string =>
     .toString("hex")
 
 const loadOrCreate = (stateDir: string): Effect.Effect<string, CallbackKeyError> =>
-  Effect.gen(function*() {
-    const path = join(stateDir, KEY_FILE)
-    const existing = yield* Effect.try({
-      try: () => readFileSync(path, "utf8").trim(),
-      catch: (e) => (e as NodeJS.ErrnoException).code === "ENOENT" ? "absent" as const : new CallbackKeyError({ reason: "unreadable", path })
-    }).pipe(Effect.catchIf((e) => e === "absent", () => Effect.succeed(undefined)))
-    if (existing !== undefined) {
-      if (!/^[0-9a-f]{64}$/.test(existing)) return yield* new CallbackKeyError({ reason: "malformed", path })
-      return existing
-    }
-    const key = randomBytes(32).toString("hex")
-    yield* Effect.try({
-      try: () => {
-        mkdirSync(stateDir, { recursive: true })
-        writeFileSync(path, key + "\n", { mode: 0o600, flag: "wx" })
-        chmodSync(path, 0o600)
-      },
-      catch: () => new CallbackKeyError({ reason: "unwritable", path })
-    })
-    return key
-  })
+  loadOrCreateKeyFile(join(stateDir, KEY_FILE), stateDir).pipe(
+    Effect.map((key) => Buffer.from(key).toString("hex")),
+    Effect.mapError((e) => new CallbackKeyError({ reason: e.reason, path: e.path }))
+  )
 
 export const CallbackKey = {
   layer: (options: {

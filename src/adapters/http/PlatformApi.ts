@@ -68,6 +68,13 @@ const causeCode = (error: unknown): string | undefined => {
   return typeof code === "string" ? code : undefined
 }
 
+/**
+ * Whether a failed HTTP call certainly never reached the other side (refused connection, no such
+ * host, no route): only then is a resend of a non-idempotent call safe. Any other failure (a
+ * timeout, a reset) may have been received.
+ */
+export const isNeverSent = (error: unknown): boolean => NEVER_SENT.has(causeCode(error) ?? "")
+
 const parseRetryAfter = (value: string | null): number | undefined => {
   if (value === null) return undefined
   const seconds = Number(value.trim())
@@ -97,7 +104,7 @@ const attempt = (call: ApiCall): Effect.Effect<Attempt> =>
   }).pipe(
     Effect.timeoutFail({ duration: Duration.millis(call.timeoutMillis ?? 10_000), onTimeout: () => "timeout" as const }),
     Effect.catchAll((error) =>
-      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && NEVER_SENT.has(causeCode(error) ?? "") })
+      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && isNeverSent(error) })
     )
   )
 

@@ -39,6 +39,12 @@ export interface RawResponse {
    * A defect in it is logged.
    */
   readonly after?: Effect.Effect<void>
+  /**
+   * Runs instead of `after` when the request fiber is interrupted (shutdown) after the answer was
+   * chosen but before `after` could start: gives back what the handler took for that work (replay
+   * claims, a processing permit), so an acknowledged event is redelivered rather than lost.
+   */
+  readonly abandon?: Effect.Effect<void>
 }
 
 export interface WebhookRoute<R> {
@@ -138,16 +144,22 @@ const make = <R>(options: WebhookServerOptions<R>): Effect.Effect<WebhookServerA
      * A defect answers 500 and is logged; an interruption (shutdown) answers 503.
      */
     const dispatch = (route: WebhookRoute<R>, request: RawRequest, res: ServerResponse) =>
-      run(Effect.flatMap(route.handle(request), (response) =>
-        Effect.zipRight(
-          Effect.sync(() => write(res, response)),
-          response.after === undefined ? Effect.void : Effect.catchAllCause(response.after, logAfterDefect)
-        ))).addObserver((exit) => {
-          if (Exit.isSuccess(exit)) return
-          if (Cause.isInterruptedOnly(exit.cause)) return write(res, plain(503, "503: Service Unavailable"))
-          write(res, INTERNAL_ERROR)
-          run(Effect.logError(`webhook handler defect on ${request.path}`, Cause.pretty(exit.cause)))
-        })
+      // Uninterruptible between the handler and `after`: once an answer exists, either its `after`
+      // starts or its `abandon` runs; interruption can only land inside the handler or `after`.
+      run(Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(route.handle(request)), (response) =>
+          Effect.zipRight(
+            Effect.sync(() => write(res, response)),
+            response.after === undefined ? Effect.void : restore(Effect.catchAllCause(response.after, logAfterDefect)).pipe(
+              Effect.onInterrupt(() => response.abandon ?? Effect.void)
+            )
+          ))
+      )).addObserver((exit) => {
+        if (Exit.isSuccess(exit)) return
+        if (Cause.isInterruptedOnly(exit.cause)) return write(res, plain(503, "503: Service Unavailable"))
+        write(res, INTERNAL_ERROR)
+        run(Effect.logError(`webhook handler defect on ${request.path}`, Cause.pretty(exit.cause)))
+      })
 
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const target = req.url ?? "/"

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto"
 import { join } from "node:path"
 import { Effect, Option, Redacted, Schema } from "effect"
-import { loadOrCreateKeyFile } from "../media/MediaKey.js"
+import { loadOrCreateKeyFile } from "../crypto/KeyFile.js"
 
 /**
  * The secret vault behind the installation registry (spec platforms-slack-feishu §5, decisions.md

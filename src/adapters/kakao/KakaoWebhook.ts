@@ -1,5 +1,6 @@
 import { Cause, Duration, Effect, Either, Exit, Fiber, Metric, Option } from "effect"
 import type { IngressRefused } from "../../domain/Errors.js"
+import { Texts } from "../../domain/render/Texts.js"
 import { handleInbound, type IngressOutcome } from "../../domain/ingress/Ingress.js"
 import { inboundCounter } from "../../domain/model/Metrics.js"
 import type { Backend } from "../../ports/Backend.js"
@@ -44,7 +45,7 @@ export interface KakaoRouteOptions {
 }
 
 export const DUPLICATE_TEXT = "This request was already received."
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 export const INTERNAL_ERROR_TEXT = "[Error] Internal Error"
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" }

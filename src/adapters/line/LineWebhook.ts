@@ -1,6 +1,6 @@
 import { Cause, Clock, Effect, Either, Exit, Metric, type Redacted } from "effect"
 import { handlePress, mintButtons } from "../../domain/callbacks/Press.js"
-import { admitInbound, runAdmitted } from "../../domain/ingress/Ingress.js"
+import { admitInbound, releaseInbound, runAdmitted } from "../../domain/ingress/Ingress.js"
 import { isAddressedToBot } from "../../domain/ingress/SharedChatGate.js"
 import { inboundCounter } from "../../domain/model/Metrics.js"
 import type { Reply } from "../../domain/model/Reply.js"
@@ -51,7 +51,7 @@ export interface LineRouteOptions {
   readonly apiTimeoutMillis?: number
 }
 
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 
 const OK: RawResponse = { status: 200, body: "OK" }
 
@@ -102,7 +102,7 @@ const admitAll = (plans: ReadonlyArray<Planned>) =>
       const result = yield* Effect.either(admitInbound(plan.inbound))
       if (Either.isLeft(result)) {
         yield* Effect.logWarning("LINE delivery refused: replay store unavailable", result.left.reason)
-        yield* Effect.forEach(admitted, (a) => settleKey(a, "release"), { discard: true })
+        yield* releaseInbound(admitted.map((a) => a.inbound))
         // Refused: the released ones and every event not yet claimed (duplicates were counted).
         yield* count("refused", admitted.length + plans.length - index)
         return undefined
@@ -218,7 +218,7 @@ export const lineRoute = (options: LineRouteOptions): Effect.Effect<WebhookRoute
       const admitted = yield* admitAll(actionable)
       if (admitted === undefined) return { status: 503, body: "Service Unavailable" } satisfies RawResponse
       if (admitted.length === 0) return OK
-      return yield* gate.answerThen(OK, processAll(admitted))
+      return yield* gate.answerThen(OK, processAll(admitted), releaseInbound(admitted.map((a) => a.inbound)))
     })
 
     return { method: "POST", path: options.path, handle } satisfies WebhookRoute<LineRouteRequirements>

@@ -1,5 +1,6 @@
 import { Cause, Clock, Duration, Effect, Either, Exit, Fiber, Metric, Option, Redacted } from "effect"
 import type { IngressRefused } from "../../domain/Errors.js"
+import { Texts } from "../../domain/render/Texts.js"
 import { DEFAULT_FRESHNESS, freshnessOf, type FreshnessWindow, replayTtlMillisFor } from "../../domain/ingress/Freshness.js"
 import { handleInbound, type IngressOutcome } from "../../domain/ingress/Ingress.js"
 import { inboundCounter } from "../../domain/model/Metrics.js"
@@ -53,7 +54,7 @@ export interface WeChatRouteOptions {
 
 export const SUCCESS = "success"
 export const WORKING_TEXT = "Working on it, the result will follow."
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 export const INTERNAL_ERROR_TEXT = "[Error] Internal Error"
 
 const MAX_NONCE_LENGTH = 128

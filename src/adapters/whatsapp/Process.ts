@@ -18,7 +18,7 @@ import type { WebhookServices } from "../http/WebhookServices.js"
  */
 export type WhatsAppRequirements = WebhookServices
 
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 
 const OUTCOMES = [
   "handled", "duplicate", "refused", "malformed", "error", "unauthenticated", "stale", "ignored"

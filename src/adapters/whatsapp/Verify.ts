@@ -1,13 +1,11 @@
-import { createHash, timingSafeEqual } from "node:crypto"
 import { Option, Redacted } from "effect"
 import { checkHmacSignature, type SignatureCheck } from "../crypto/HmacSignature.js"
+import { secretEquals } from "../crypto/SecretEquals.js"
 import type { RawRequest, RawResponse } from "../http/WebhookServer.js"
 
 /**
  * Authentication of WhatsApp webhook requests (spec §5.2, §5.3; fixes W1 and W2).
  */
-
-const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()
 
 /**
  * Whether `given` equals the configured verify token, in constant time (fix W2: the reference
@@ -15,11 +13,8 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8
  * and neither the content nor the length of the token leaks through timing. An empty or absent
  * configured token matches nothing.
  */
-export const verifyTokenMatches = (given: string | null, configured: Option.Option<Redacted.Redacted>): boolean => {
-  const expected = Option.isSome(configured) ? Redacted.value(configured.value) as string : ""
-  const same = timingSafeEqual(sha256(given ?? ""), sha256(expected))
-  return same && expected !== "" && given !== null
-}
+export const verifyTokenMatches = (given: string | null, configured: Option.Option<Redacted.Redacted>): boolean =>
+  secretEquals(given, Option.getOrUndefined(configured))
 
 const VERIFICATION_FAILED: RawResponse = { status: 403, body: "Verification failed" }
 

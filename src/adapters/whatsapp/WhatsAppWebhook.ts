@@ -1,7 +1,6 @@
 import { Clock, Effect, Either, Option, type Redacted } from "effect"
 import type { FreshnessWindow } from "../../domain/ingress/Freshness.js"
-import { admitInbound } from "../../domain/ingress/Ingress.js"
-import { ReplayStore } from "../../ports/ReplayStore.js"
+import { admitInbound, releaseInbound } from "../../domain/ingress/Ingress.js"
 import { makeProcessingGate } from "../http/ProcessingGate.js"
 import type { RawRequest, RawResponse, WebhookRoute } from "../http/WebhookServer.js"
 import { makeGraphClient } from "./GraphApi.js"
@@ -69,17 +68,12 @@ export const whatsappRoutes = (
     /** Claims in order; on a refusal releases this delivery's earlier claims and reports it. */
     const admitAll = (planned: ReadonlyArray<Admissible>) =>
       Effect.gen(function*() {
-        const store = yield* ReplayStore
         const admitted: Array<Admissible> = []
         for (const item of planned) {
           const admission = yield* Effect.either(admitInbound(item.event))
           if (Either.isLeft(admission)) {
             yield* Effect.logWarning("WhatsApp delivery refused: replay store unavailable", admission.left.reason)
-            for (const done of admitted) {
-              yield* store.release(done.event.eventKey, done.event.replayTtlMillis).pipe(
-                Effect.catchTag("StoreError", (e) => Effect.logWarning("replay release failed", e.operation))
-              )
-            }
+            yield* releaseInbound(admitted.map((done) => done.event))
             return Option.none<ReadonlyArray<Admissible>>()
           }
           if (admission.right._tag === "Duplicate") {
@@ -146,7 +140,11 @@ export const whatsappRoutes = (
         return UNAVAILABLE
       }
       if (admitted.value.length === 0) return OK
-      return yield* gate.answerThen(OK, processAdmitted(graph, admitted.value))
+      return yield* gate.answerThen(
+        OK,
+        processAdmitted(graph, admitted.value),
+        releaseInbound(admitted.value.map((item) => item.event))
+      )
     })
 
     const get = (request: RawRequest) => Effect.succeed(handshake(request.query, options.verifyToken))

@@ -39,6 +39,18 @@ export const admitInbound = Effect.fnUntraced(function*(event: InboundEvent) {
 })
 
 /**
+ * Gives back the claims of admitted events that will not run now (a refused delivery, or work
+ * interrupted by shutdown): the platform's redelivery runs them. Releasing a committed claim is a
+ * no-op, so this is safe for events that already ran. A store failure is logged, never raised.
+ */
+export const releaseInbound = (events: ReadonlyArray<InboundEvent>) =>
+  Effect.flatMap(ReplayStore, (store) =>
+    Effect.forEach(events, (event) =>
+      store.release(event.eventKey, event.replayTtlMillis).pipe(
+        Effect.catchTag("StoreError", (e) => Effect.logWarning("replay release failed", e.operation, e.reason))
+      ), { discard: true }))
+
+/**
  * handle -> commit, for an event whose claim is held. The command itself never fails: every
  * problem is a reply. A defect while handling releases the claim so a platform retry can run it
  * again; a failed commit is logged, never turned into a refusal (the reply exists).

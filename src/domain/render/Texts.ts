@@ -9,6 +9,8 @@ export const Texts = {
   empty: "Empty command.",
   unknown: (word: string) => `Unknown command: ${word}. Type /help for options.`,
   internalError: "[Internal Error] Command failed; see connector logs.",
+  /** The store (or another dependency) could not admit the event: nothing ran; try again. */
+  unavailable: "[Error] Service temporarily unavailable. Please try again.",
 
   notInAllowList: "[Access Denied] You are not in the allow-list for this command.",
   adminRequired: "[Access Denied] This command requires Admin privileges.",

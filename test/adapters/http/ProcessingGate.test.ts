@@ -1,4 +1,4 @@
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Ref } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { makeProcessingGate } from "../../../src/adapters/http/ProcessingGate.js"
 
@@ -29,6 +29,62 @@ describe("processing gate (acknowledge, then process, bounded)", () => {
       const gate = yield* makeProcessingGate(1)
       const failing = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.die("boom"))
       yield* failing.after!
+      const next = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void)
+      expect(next.status).toBe(200)
+    }))
+
+  it.effect("a delivery interrupted while waiting for a permit gives its claims back", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeProcessingGate(1)
+      const given = yield* Ref.make(0)
+      const holder = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void)
+      const waiting = yield* Effect.fork(gate.answerThen({ status: 200, body: "OK" }, Effect.void, Ref.update(given, (n) => n + 1)))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(waiting)
+      expect(yield* Ref.get(given)).toBe(1)
+      yield* holder.after!
+      // The permit count is intact: exactly one delivery can hold it again.
+      const next = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void)
+      const blocked = yield* Effect.fork(gate.answerThen({ status: 200, body: "OK" }, Effect.void))
+      yield* Effect.yieldNow()
+      expect(blocked.unsafePoll()).toBeNull()
+      yield* next.after!
+      yield* Fiber.join(blocked)
+    }))
+
+  it.effect("abandon before the work starts gives back claims and permit once; after it started it does nothing", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeProcessingGate(1)
+      const given = yield* Ref.make(0)
+      const back = Ref.update(given, (n) => n + 1)
+      const unstarted = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void, back)
+      yield* unstarted.abandon!
+      yield* unstarted.abandon!
+      expect(yield* Ref.get(given)).toBe(2) // claims released twice is harmless; the permit once:
+      const ran = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void, back)
+      const blocked = yield* Effect.fork(gate.answerThen({ status: 200, body: "OK" }, Effect.void))
+      yield* Effect.yieldNow()
+      expect(blocked.unsafePoll()).toBeNull()
+      yield* ran.after!
+      yield* ran.abandon!
+      expect(yield* Ref.get(given)).toBe(2)
+      yield* Fiber.join(blocked)
+    }))
+
+  it.effect("work interrupted by shutdown gives its claims back and returns the permit", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeProcessingGate(1)
+      const given = yield* Ref.make(0)
+      const started = yield* Deferred.make<void>()
+      const answer = yield* gate.answerThen(
+        { status: 200, body: "OK" },
+        Effect.zipRight(Deferred.succeed(started, undefined), Effect.never),
+        Ref.update(given, (n) => n + 1)
+      )
+      const running = yield* Effect.fork(answer.after!)
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(running)
+      expect(yield* Ref.get(given)).toBe(1)
       const next = yield* gate.answerThen({ status: 200, body: "OK" }, Effect.void)
       expect(next.status).toBe(200)
     }))

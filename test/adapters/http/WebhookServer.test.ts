@@ -185,4 +185,27 @@ describe("WebhookServer", () => {
       yield* Scope.close(scope, Exit.void)
       expect(yield* Ref.get(result)).toBe("interrupted")
     }))
+
+  it.live("a shutdown that interrupts the work behind an answer runs the response's abandon", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const abandoned = yield* Ref.make(0)
+      const held: WebhookRoute<never> = {
+        method: "POST",
+        path: "/held",
+        handle: () =>
+          Effect.succeed({
+            status: 200,
+            body: "OK",
+            after: Effect.zipRight(Deferred.succeed(started, undefined), Effect.never),
+            abandon: Ref.update(abandoned, (n) => n + 1)
+          })
+      }
+      const scope = yield* Scope.make()
+      const { url } = yield* start([held], { shutdownGraceMillis: 20 }).pipe(Effect.provideService(Scope.Scope, scope))
+      expect((yield* send(`${url}/held`, { body: "" })).status).toBe(200)
+      yield* Deferred.await(started)
+      yield* Scope.close(scope, Exit.void)
+      expect(yield* Ref.get(abandoned)).toBe(1)
+    }))
 })
