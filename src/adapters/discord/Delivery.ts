@@ -1,5 +1,5 @@
 import { type REST, Routes } from "discord.js"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { chunkText, isBlank } from "../../domain/render/Chunk.js"
 import type { DeliveryTarget } from "../../domain/model/Request.js"
 import { DeliveryError, type DeliveryImage, type DeliveryReceipt, type PlatformDelivery } from "../../ports/ChatDelivery.js"
@@ -8,6 +8,7 @@ import { noteOutcome } from "./Deliver.js"
 import { DISCORD_UPLOAD_MAX_BYTES, discordDeliveryErrorOf, nonceOf } from "./DeliveryRules.js"
 import { classifySendError } from "./DiscordRest.js"
 import { MAX_CONTENT_LENGTH, wireMessagesOf } from "./Render.js"
+import { uploadFilename } from "../http/UploadFilename.js"
 
 /**
  * Discord's PlatformDelivery (issue 5, spec §6), through the logged-in client's REST manager
@@ -15,7 +16,9 @@ import { MAX_CONTENT_LENGTH, wireMessagesOf } from "./Render.js"
  * - Where: the thread when the target has one (`threadId`), else the channel (the reference
  *   ignored threads).
  * - sendText: create message, split at 2000 characters, `allowed_mentions: {parse: []}` (a result
- *   never pings anyone); the receipt's platformRef is the FIRST message's id.
+ *   never pings anyone); the receipt's platformRef is the FIRST message's id. When a later part
+ *   fails after earlier ones arrived, the error is `unknown-outcome` (as Telegram's): part of the
+ *   text is in the chat. A receipt always names a message (a 2xx without an id is unknown-outcome).
  * - Every create carries `nonce` + `enforce_nonce`, derived from the idempotency key
  *   (DeliveryRules.ts), so a resend cannot post twice: `idempotentSends` is true, within Discord's
  *   nonce window of a few minutes.
@@ -30,15 +33,15 @@ const SNOWFLAKE = /^[0-9]{1,20}$/
 
 const rejected = (message: string) => new DeliveryError({ reason: "rejected", message })
 
-const idOf = (created: unknown): string => {
+/**
+ * The created message's id. A 2xx without one means the message exists but cannot be named (no
+ * receipt can be given and a resend is not known to be safe): an unknown outcome.
+ */
+const idOf = (created: unknown): Effect.Effect<string, DeliveryError> => {
   const id = (created as { id?: unknown } | null)?.id
-  return typeof id === "string" ? id : ""
-}
-
-/** The image's own name, without path or control characters (it lands in a multipart header). */
-const attachmentName = (filename: string): string => {
-  const base = (filename.split(/[\\/]/).pop() ?? "").replace(/[\u0000-\u001f\u007f"]/g, "").trim()
-  return base === "" ? "image.png" : base.slice(0, 200)
+  return typeof id === "string" && SNOWFLAKE.test(id)
+    ? Effect.succeed(id)
+    : Effect.fail(new DeliveryError({ reason: "unknown-outcome", message: "Discord: created message without an id" }))
 }
 
 export const makeDiscordDelivery = (rest: REST): Effect.Effect<PlatformDelivery, never, PlatformHealth> =>
@@ -70,10 +73,17 @@ export const makeDiscordDelivery = (rest: REST): Effect.Effect<PlatformDelivery,
         let first: string | undefined
         for (const [i, message] of messages.entries()) {
           const body = { ...message, nonce: nonceOf("text", idempotencyKey, i), enforce_nonce: true }
-          const created = yield* call(() => rest.post(Routes.channelMessages(channel), { body }))
-          first ??= idOf(created)
+          const created = yield* Effect.either(Effect.flatMap(call(() => rest.post(Routes.channelMessages(channel), { body })), idOf))
+          if (Either.isLeft(created)) {
+            if (first === undefined) return yield* Effect.fail(created.left)
+            // Part 1 is in the chat already: the worker must not treat this as "nothing sent".
+            return yield* Effect.fail(
+              new DeliveryError({ reason: "unknown-outcome", message: `part ${i + 1} of ${messages.length} not delivered (${created.left.message}); earlier parts were` })
+            )
+          }
+          first ??= created.right
         }
-        return { rung: "text", platformRef: first ?? "" } satisfies DeliveryReceipt
+        return { rung: "text", platformRef: first! } satisfies DeliveryReceipt
       })
 
     const sendImage = (target: DeliveryTarget, image: DeliveryImage, idempotencyKey: string) =>
@@ -84,7 +94,7 @@ export const makeDiscordDelivery = (rest: REST): Effect.Effect<PlatformDelivery,
             new DeliveryError({ reason: "too-large", message: `${image.bytes.byteLength} bytes; Discord takes at most ${DISCORD_UPLOAD_MAX_BYTES}` })
           )
         }
-        const name = attachmentName(image.filename)
+        const name = uploadFilename(image.filename, "image.png")
         const body = {
           content: "",
           allowed_mentions: { parse: [] },
@@ -94,7 +104,7 @@ export const makeDiscordDelivery = (rest: REST): Effect.Effect<PlatformDelivery,
         }
         const file = { name, data: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength), contentType: image.contentType }
         const created = yield* call(() => rest.post(Routes.channelMessages(channel), { body, files: [file] }))
-        return { rung: "image", platformRef: idOf(created) } satisfies DeliveryReceipt
+        return { rung: "image", platformRef: yield* idOf(created) } satisfies DeliveryReceipt
       })
 
     return {

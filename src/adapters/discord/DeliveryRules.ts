@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { DiscordAPIError, HTTPError } from "discord.js"
 import { DeliveryError } from "../../ports/ChatDelivery.js"
+import { isNeverSent } from "../http/PlatformApi.js"
 import { classifySendError } from "./DiscordRest.js"
 
 /**
@@ -21,14 +22,6 @@ export const DISCORD_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 export const nonceOf = (kind: "text" | "image", idempotencyKey: string, part: number): string =>
   createHash("sha256").update(`${kind}\u0000${idempotencyKey}\u0000${part}`).digest("hex").slice(0, 25)
 
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
-
-const codeOf = (cause: unknown): string | undefined => {
-  const e = cause as { code?: unknown; cause?: { code?: unknown } } | null
-  const code = e?.code ?? e?.cause?.code
-  return typeof code === "string" ? code : undefined
-}
-
 /**
  * A REST failure (after discord.js's queue waited out 429s and retried 5xx/timeouts) as the
  * port's error: 413 or "request entity too large" (40005) -> too-large; 401 (the token) and
@@ -44,6 +37,6 @@ export const discordDeliveryErrorOf = (cause: unknown): DeliveryError => {
     return new DeliveryError({ reason: "rejected", message })
   }
   if (cause instanceof HTTPError) return new DeliveryError({ reason: "unavailable", message })
-  if (NEVER_SENT.has(codeOf(cause) ?? "")) return new DeliveryError({ reason: "unavailable", message })
+  if (isNeverSent(cause)) return new DeliveryError({ reason: "unavailable", message })
   return new DeliveryError({ reason: "unknown-outcome", message })
 }

@@ -7,6 +7,7 @@ import {
   Routes
 } from "discord.js"
 import { Effect } from "effect"
+import { isNeverSent } from "../http/PlatformApi.js"
 import type { DiscordSink } from "./Deliver.js"
 import type { PressResponder } from "./PressHandler.js"
 import type { WireMessage } from "./Render.js"
@@ -18,6 +19,7 @@ import { DiscordSendError } from "./SendError.js"
  * Bodies are the wire JSON from Render.ts, sent as they are.
  */
 
+/** The error's own code, for the log detail only (whether it was sent is `isNeverSent`'s call). */
 const errorCode = (cause: unknown): string | undefined => {
   const code = (cause as { code?: unknown } | null)?.code
   return typeof code === "string" || typeof code === "number" ? String(code) : undefined
@@ -33,7 +35,8 @@ export const classifySendError = (cause: unknown): DiscordSendError => {
   if (cause instanceof HTTPError) return new DiscordSendError({ reason: "unreachable", detail: `HTTP ${cause.status}` })
   const name = cause instanceof Error ? cause.name : "non-error"
   const code = errorCode(cause)
-  return new DiscordSendError({ reason: "unreachable", detail: code === undefined ? name : `${name} ${code}` })
+  const detail = (code === undefined ? name : `${name} ${code}`) + (isNeverSent(cause) ? " (never sent)" : "")
+  return new DiscordSendError({ reason: "unreachable", detail })
 }
 
 const call = (request: () => Promise<unknown>) =>

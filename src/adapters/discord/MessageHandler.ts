@@ -21,7 +21,7 @@ import type { DiscordSendError } from "./SendError.js"
 
 export type DiscordServices = WebhookServices | ButtonStore
 
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 
 /** What handling a message needs from the gateway side. */
 export interface MessageContext {

@@ -5,7 +5,7 @@ import { count } from "./Counters.js"
 import { DEFAULT_RETRY, deliver, type DiscordSink, withTyping } from "./Deliver.js"
 import { pressRequestOf, type PressView } from "./Inbound.js"
 import { type DiscordServices, UNAVAILABLE_TEXT } from "./MessageHandler.js"
-import { MAX_CUSTOM_ID_LENGTH, wireMessagesOf } from "./Render.js"
+import { wireMessagesOf } from "./Render.js"
 import type { DiscordSendError } from "./SendError.js"
 
 /**
@@ -42,7 +42,7 @@ export const handlePressInteraction = (
         `Discord button press ${view.interactionId} not acknowledged (${acknowledged.left.reason}, ${acknowledged.left.detail}); not run`
       )
     }
-    if (!isStoredButtonData(view.customId) || view.customId.length > MAX_CUSTOM_ID_LENGTH) {
+    if (!isStoredButtonData(view.customId)) {
       yield* count("ignored")
       return yield* Effect.logDebug(`Discord component ${view.interactionId} ignored: not one of our buttons`)
     }

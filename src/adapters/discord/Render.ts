@@ -9,13 +9,12 @@ import { chunkText, isBlank } from "../../domain/render/Chunk.js"
  * - `allowed_mentions: { parse: [] }` on every message: a reply never pings anyone, even when it
  *   echoes `@everyone` or `<@id>` back;
  * - buttons ride on the LAST message as action rows (at most 5 buttons per row, 5 rows); each
- *   `custom_id` is the stored-button token (mintStoredButtons, at most 100 characters; longer
- *   ones are left out), labels at most 80 characters. A press comes back as an interaction,
+ *   `custom_id` is the stored-button token (mintStoredButtons: at most 63 characters, well
+ *   inside Discord's 100), labels at most 80 characters. A press comes back as an interaction,
  *   never as a text command.
  */
 
 export const MAX_CONTENT_LENGTH = 2000
-export const MAX_CUSTOM_ID_LENGTH = 100
 export const MAX_LABEL_LENGTH = 80
 export const MAX_BUTTONS_PER_ROW = 5
 export const MAX_ROWS = 5
@@ -47,7 +46,7 @@ export const buttonsOf = (buttons: ReadonlyArray<RenderedButton>): Array<WireBut
   buttons
     .flatMap((button) => {
       const label = codePoints(button.label.trim(), MAX_LABEL_LENGTH)
-      if (label === "" || button.data === "" || button.data.length > MAX_CUSTOM_ID_LENGTH) return []
+      if (label === "" || button.data === "") return []
       return [{ type: 2 as const, style: button.style === "danger" ? 4 as const : 1 as const, label, custom_id: button.data }]
     })
     .slice(0, MAX_BUTTONS_PER_ROW * MAX_ROWS)

@@ -1,6 +1,8 @@
 import { Redacted } from "effect"
 import { GrammyError, HttpError } from "grammy"
+import { jsonOrUndefined } from "../http/JsonBody.js"
 import type { UploadFile } from "./TelegramApi.js"
+import { uploadFilename } from "../http/UploadFilename.js"
 
 /**
  * sendPhoto / sendDocument as multipart/form-data with the file's real name and content type.
@@ -20,18 +22,8 @@ interface BotApiAnswer {
 }
 
 const parseAnswer = (text: string): BotApiAnswer | undefined => {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === "object" && value !== null ? value as BotApiAnswer : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The last path segment, without control characters (ComfyUI names are plain; be safe anyway). */
-export const uploadFilename = (filename: string, fallback: string): string => {
-  const base = (filename.split(/[\\/]/).pop() ?? "").replace(/[\u0000-\u001f\u007f"]/g, "").trim()
-  return base === "" ? fallback : base.slice(0, 200)
+  const value = jsonOrUndefined(text)
+  return typeof value === "object" && value !== null ? value as BotApiAnswer : undefined
 }
 
 const failed = (method: string, status: number, description: string, parameters?: BotApiAnswer["parameters"]) =>

@@ -22,7 +22,7 @@ export interface ChatTarget {
   readonly threadId: number | undefined
 }
 
-export type SkipReason = "edited" | "no-text" | "from-bot" | "other-bot" | "chatter" | "unsupported"
+export type SkipReason = "edited" | "no-text" | "no-sender" | "from-bot" | "other-bot" | "chatter" | "unsupported"
 
 export type UpdatePlan =
   | { readonly _tag: "Skip"; readonly reason: SkipReason }
@@ -111,14 +111,18 @@ export const addressText = (text: string, entities: ReadonlyArray<TelegramEntity
   return { _tag: "ForUs", text: rest, mentioned }
 }
 
-const senderOf = (message: TelegramMessage): { readonly id: number; readonly username: string } => {
+/**
+ * Who sent a message; undefined when Telegram names nobody (fail closed: the chat's id is never
+ * taken as a sender, it could match a trusted or admin id and grant its rights to anyone there).
+ */
+const senderOf = (message: TelegramMessage): { readonly id: number; readonly username: string } | undefined => {
   // Sent on behalf of a chat (channel posts, anonymous group admins): the chat is the sender;
   // `from` is then a placeholder bot account that must not be trusted as a person.
   if (message.sender_chat !== undefined) {
     return { id: message.sender_chat.id, username: message.sender_chat.username ?? "unknown" }
   }
   if (message.from !== undefined) return { id: message.from.id, username: message.from.username ?? "unknown" }
-  return { id: message.chat.id, username: message.chat.username ?? "unknown" }
+  return undefined
 }
 
 const repliesToBot = (message: TelegramMessage, bot: BotIdentity): boolean => {
@@ -133,8 +137,9 @@ const planMessage = (message: TelegramMessage, bot: BotIdentity): UpdatePlan => 
   if (message.sender_chat === undefined && message.from?.is_bot === true) return skip("from-bot")
   const addressed = addressText(message.text, message.entities ?? [], bot)
   if (addressed._tag === "OtherBot") return skip("other-bot")
-  const threadId = topicThreadOf(message)
   const sender = senderOf(message)
+  if (sender === undefined) return skip("no-sender")
+  const threadId = topicThreadOf(message)
   const request: CommandRequest = {
     platform: "telegram",
     senderId: String(sender.id),

@@ -8,19 +8,22 @@ import { updateIdOf } from "./Update.js"
  * The long-polling loop, independent of the Bot API client so a property test can drive it
  * (spec platforms-webhook-polling.md §2.1-2.2; bugs T1, T2, T5 fixed):
  *
- * - Updates of a batch are settled one by one, in `update_id` order; the durable cursor moves to
- *   `update_id + 1` only once the update is settled (ExactlyOnce.ts), so the next `getUpdates`
- *   confirms exactly the settled ones. A failed reply is the outbox's business and never holds
- *   the offset back (T1), and nothing is ever skipped over (T2).
+ * - Updates of a batch are settled one by one, in `update_id` order (ExactlyOnce.ts); the offset
+ *   moves past an update only once it is settled, so the next `getUpdates` confirms exactly the
+ *   settled ones. The durable cursor is written once per batch, after it is settled (or stalled),
+ *   to the offset the next fetch uses: one write per `getUpdates`, not one per update. A failed
+ *   reply is the outbox's business and never holds the offset back (T1), and nothing is ever
+ *   skipped over (T2).
  * - An update that cannot be claimed (store down) stops the batch: the loop backs off and
  *   fetches again from the same offset. A poisoned update (undecodable, or its triage throws) is
  *   logged and settled.
  * - Fetch failures back off exponentially with jitter (or as long as Telegram's `retry_after`
  *   says), including `ok:false` answers (T5); a fatal one (the token is refused) ends the loop.
- * - A restart in the middle of a batch: an update is either settled (cursor and replay key
- *   agree) or untouched, because settling runs to completion once started; the cursor may lag
- *   the replay store (its write failed), never the other way round, and a lagging cursor only
- *   makes Telegram redeliver updates that the replay store then recognises.
+ * - A restart in the middle of a batch: an update is either settled (its replay key committed)
+ *   or untouched, because settling runs to completion once started; the cursor may lag the
+ *   replay store (the batch's write did not happen or failed), never the other way round, and a
+ *   lagging cursor only makes Telegram redeliver updates that the replay store then recognises
+ *   (skipped and poisoned ones are triaged again and skipped again: triage is pure).
  */
 
 export type FetchFailure =
@@ -95,9 +98,6 @@ export const runPollLoop = <R>(options: PollLoopOptions<R>): Effect.Effect<void,
         const settlement: Settlement = admission._tag === "Settled"
           ? admission.outcome
           : (yield* executeUpdate(admission)) ? "handled" : "defect"
-        yield* options.cursor.advance(updateId + 1).pipe(
-          Effect.catchTag("StoreError", (e) => Effect.logWarning("Telegram poll cursor not saved", e.operation))
-        )
         yield* onSettled(updateId, settlement)
         return "settled" as const
       })).pipe(
@@ -149,6 +149,13 @@ export const runPollLoop = <R>(options: PollLoopOptions<R>): Effect.Effect<void,
       }
       fetchFailures = 0
       const { next, stalled } = yield* settleBatch(fetched.right, offset)
+      if (next > offset) {
+        // A lost write only makes Telegram redeliver settled updates, which the replay store skips.
+        yield* options.cursor.advance(next).pipe(
+          Effect.catchTag("StoreError", (e) => Effect.logWarning("Telegram poll cursor not saved", e.operation)),
+          Effect.catchAllDefect((defect) => Effect.logError("Telegram poll cursor not saved (defect)", defect))
+        )
+      }
       offset = next
       if (stalled) {
         stalls++

@@ -18,14 +18,15 @@ import { decodeUpdate } from "./Update.js"
  * - a button press is answered within `answerBudgetMillis` (Telegram keeps a spinner until then):
  *   a refusal known by then is shown as the answer's text, only to the presser; a reply goes to
  *   the chat. Verification, one admission per press and the trust policy are the core's
- *   (`handleStoredPress`); a press whose store is down is told to try again;
+ *   (`handleStoredPress`); a press whose store is down is told to try again, one that hits a
+ *   defect gets the fixed internal-error text;
  * - everything else (edits, chatter, other bots' commands, undecodable updates) is settled
  *   without running anything.
  */
 
 export type ProcessRequirements = WebhookServices | ButtonStore
 
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 
 export interface ProcessDeps {
   readonly bot: BotIdentity
@@ -82,7 +83,8 @@ export const makeTriage = (deps: ProcessDeps) => {
           ? Effect.void
           : deps.outbox.send(plan.target, text)
       if (exit._tag === "Failure") {
-        yield* tell(undefined)
+        // A defect (a bug) still gets the presser a fixed answer, as a message does.
+        yield* tell(Texts.internalError)
         return yield* Effect.failCause(exit.cause)
       }
       if (Either.isLeft(exit.value)) {

@@ -2,6 +2,7 @@ import { Duration, Effect, Redacted, Schema } from "effect"
 import { Api, GrammyError, HttpError } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
+import { isNeverSent } from "../http/PlatformApi.js"
 import { makeUploader } from "./DeliveryUpload.js"
 import type { ChatTarget } from "./Inbound.js"
 
@@ -27,17 +28,10 @@ export class TelegramCallError extends Schema.TaggedError<TelegramCallError>()("
 
 export const ALLOWED_UPDATES = ["message", "channel_post", "callback_query"] as const
 
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
 const MAX_DESCRIPTION = 200
 
 const scrub = (text: string): string =>
   text.replace(/https?:\/\/\S+/g, "<url>").replace(/bot[0-9]+:[A-Za-z0-9_-]+/g, "bot<token>").slice(0, MAX_DESCRIPTION)
-
-const codeOf = (error: unknown): string | undefined => {
-  const e = error as { code?: unknown; errno?: unknown; cause?: { code?: unknown } } | undefined
-  const code = e?.code ?? e?.errno ?? e?.cause?.code
-  return typeof code === "string" ? code : undefined
-}
 
 /** Maps whatever grammY threw to a TelegramCallError (never keeping the library's message). */
 export const classifyFailure = (method: string, error: unknown): TelegramCallError => {
@@ -65,7 +59,8 @@ export const classifyFailure = (method: string, error: unknown): TelegramCallErr
     // A body that is not JSON (a proxy's HTML error page) came from a server: retryable.
     const inner = error.error as { type?: unknown } | undefined
     if (inner?.type === "invalid-json") return new TelegramCallError({ method, reason: "server" })
-    return new TelegramCallError({ method, reason: "unreachable", neverSent: NEVER_SENT.has(codeOf(inner) ?? "") })
+    // grammY wraps the fetch error: `inner` is it (its code, or its cause's, names the failure).
+    return new TelegramCallError({ method, reason: "unreachable", neverSent: isNeverSent(inner) })
   }
   return new TelegramCallError({ method, reason: "unreachable", neverSent: false })
 }

@@ -1,11 +1,11 @@
-import { createHash, timingSafeEqual } from "node:crypto"
 import { Duration, Effect, Either, Option, Redacted } from "effect"
-import type { ReplayStore } from "../../ports/ReplayStore.js"
+import { ReplayStore } from "../../ports/ReplayStore.js"
 import { jsonBodyProblemText, parseJsonObject } from "../http/JsonBody.js"
 import { makeProcessingGate } from "../http/ProcessingGate.js"
 import type { RawRequest, RawResponse, WebhookRoute } from "../http/WebhookServer.js"
-import { admitUpdate, countInbound, executeUpdate, type Triage } from "./ExactlyOnce.js"
+import { admitUpdate, countInbound, executeUpdate, REPLAY_TTL_MILLIS, type Triage } from "./ExactlyOnce.js"
 import { updateIdOf } from "./Update.js"
+import { secretEquals } from "../crypto/SecretEquals.js"
 
 /**
  * Webhook mode (OPENCLAW_CONNECTOR_TELEGRAM_MODE=webhook; new, not in the reference). Order for
@@ -16,27 +16,18 @@ import { updateIdOf } from "./Update.js"
  * 3. The update is claimed in the replay store by `update_id` (a Telegram retry is a duplicate:
  *    200, nothing runs); a store that cannot claim gives 503 so Telegram retries later.
  * 4. 200 at once; the update then runs behind the answer (bounded by a processing gate), with
- *    the same processing as long polling.
+ *    the same processing as long polling. A request interrupted before its update started (a
+ *    shutdown while it waits for a permit) releases the claim, so Telegram's retry runs it
+ *    instead of finding it "in flight" for the key's whole lifetime.
  */
 
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()
-
-/**
- * Whether the header carries exactly the configured secret. Both sides are hashed first, so the
- * comparison runs on two 32-byte buffers whatever their lengths. A missing, repeated or empty
- * header, or an empty configured secret, never matches.
- */
+/** Whether the header carries exactly the configured secret (a repeated header never matches). */
 export const secretTokenMatches = (
   header: string | ReadonlyArray<string> | undefined,
   secret: Redacted.Redacted
-): boolean => {
-  const expected = Redacted.value(secret) as string
-  const given = typeof header === "string" ? header : ""
-  const same = timingSafeEqual(sha256(given), sha256(expected))
-  return same && expected !== "" && given !== ""
-}
+): boolean => secretEquals(typeof header === "string" ? header : undefined, secret)
 
 export interface TelegramWebhookOptions<R> {
   readonly path: string
@@ -48,6 +39,13 @@ export interface TelegramWebhookOptions<R> {
 }
 
 const OK: RawResponse = { status: 200, body: "OK" }
+
+/** Gives an unfinished claim back (retryable); a committed or failed key stays as it is. */
+const releaseClaim = (key: string) =>
+  Effect.flatMap(ReplayStore, (store) => store.release(key, REPLAY_TTL_MILLIS)).pipe(
+    Effect.catchTag("StoreError", (e) => Effect.logWarning("Telegram replay claim not released", e.operation))
+  )
+
 const UNAVAILABLE: RawResponse = { status: 503, body: "Service Unavailable" }
 
 export const telegramWebhookRoute = <R>(
@@ -82,7 +80,7 @@ export const telegramWebhookRoute = <R>(
         case "Settled":
           return OK
         case "Admitted":
-          return yield* gate.answerThen(OK, Effect.asVoid(executeUpdate(admission)))
+          return yield* gate.answerThen(OK, Effect.asVoid(executeUpdate(admission)), releaseClaim(admission.key))
       }
     })
     return { method: "POST", path: options.path, handle } satisfies WebhookRoute<R | ReplayStore>

@@ -7,10 +7,11 @@ import type { ReplayStore } from "../../ports/ReplayStore.js"
 import { Settings } from "../../ports/Settings.js"
 import { handleCommand } from "../command/Router.js"
 import type { IngressRefused } from "../Errors.js"
-import type { Reply } from "../model/Reply.js"
+import { isSafeId } from "../model/Ids.js"
+import type { Button, Reply } from "../model/Reply.js"
 import type { CommandRequest } from "../model/Request.js"
 import { isAdmin, isTrusted } from "../policy/Policy.js"
-import { buttonPayload, commandOfAction, decodeButtonData, encodeButtonData } from "./ButtonData.js"
+import { type ButtonData, buttonPayload, commandOfAction, decodeButtonData, encodeButtonData } from "./ButtonData.js"
 import type { CallbackRejectCode } from "./CallbackPolicy.js"
 import { buildCompactToken } from "./CompactToken.js"
 import { isEnvelopeId } from "./Envelope.js"
@@ -44,32 +45,53 @@ export const newButtonRequestId = Effect.map(
   (codes) => codes.map((c) => ALPHABET[c]).join("")
 )
 
+/** One button of a reply, signed for the chat it goes to: each minting caller encodes or stores it. */
+export interface MintedToken {
+  readonly button: Button
+  /** The token's request id (the stored-button key). */
+  readonly requestId: string
+  /** `c1.<request id>.<ts>.<mac>` binding action, approval id and chat. */
+  readonly token: string
+}
+
 /**
- * The reply's buttons with signed data bound to the chat they are sent to. Buttons that cannot
- * be bound (an id outside the envelope charset) are left out; the reply text still lists them.
+ * The minting loop shared by every button form: a compact token per reply button, bound to
+ * `channelId`. Buttons that cannot be bound (a chat or approval id outside the charsets a press
+ * is checked against) are left out; the reply text still lists them.
  */
-export const mintButtons = (
+export const mintTokens = (
   reply: Reply,
   binding: { readonly channelId: string }
-): Effect.Effect<ReadonlyArray<RenderedButton>, never, CallbackSigner> =>
+): Effect.Effect<ReadonlyArray<MintedToken>, never, CallbackSigner> =>
   Effect.gen(function*() {
     if (reply.buttons.length === 0 || !isEnvelopeId(binding.channelId)) return []
     const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-    const minted: Array<RenderedButton> = []
+    const minted: Array<MintedToken> = []
     for (const button of reply.buttons) {
+      if (!isSafeId(button.approvalId)) continue
+      const requestId = yield* newButtonRequestId
       const token = yield* buildCompactToken({
-        requestId: yield* newButtonRequestId,
+        requestId,
         workspaceId: binding.channelId,
         actionType: button.actionType,
         payload: buttonPayload(button.approvalId),
         timestamp
       }).pipe(Effect.option)
-      if (Option.isNone(token)) continue
-      const data = encodeButtonData({ action: button.actionType, approvalId: button.approvalId, token: token.value })
-      if (Option.isSome(decodeButtonData(data))) minted.push({ label: button.label, data, style: button.style })
+      if (Option.isSome(token)) minted.push({ button, requestId, token: token.value })
     }
     return minted
   })
+
+/** The reply's buttons with signed data (ButtonData.ts) bound to the chat they are sent to. */
+export const mintButtons = (
+  reply: Reply,
+  binding: { readonly channelId: string }
+): Effect.Effect<ReadonlyArray<RenderedButton>, never, CallbackSigner> =>
+  Effect.map(mintTokens(reply, binding), (minted) =>
+    minted.flatMap(({ button, token }) => {
+      const data = encodeButtonData({ action: button.actionType, approvalId: button.approvalId, token })
+      return Option.isSome(decodeButtonData(data)) ? [{ label: button.label, data, style: button.style }] : []
+    }))
 
 export type PressOutcome =
   | { readonly _tag: "Replied"; readonly reply: Reply }
@@ -94,23 +116,35 @@ export const rejected = (reason: CallbackRejectCode): PressOutcome => ({
     : PressTexts.invalid
 })
 
+type PressRequirements = CallbackSigner | ReplayStore | Settings | Backend | JobLedger | RateLimiter
+
 /**
- * One press: `request` is who pressed where (its text is ignored), `data` what the button
- * carried. Fails only with `IngressRefused` when the replay store cannot hold the claim (the
- * adapter answers "try again later"; nothing ran).
+ * One press of a button whose data came back whole (LINE, WhatsApp): `request` is who pressed
+ * where (its text is ignored), `data` what the button carried. Data that is not exactly our
+ * grammar is refused; the rest is `pressButton`.
  */
 export const handlePress = (
   request: CommandRequest,
   data: string
-): Effect.Effect<
-  PressOutcome,
-  IngressRefused,
-  CallbackSigner | ReplayStore | Settings | Backend | JobLedger | RateLimiter
-> =>
+): Effect.Effect<PressOutcome, IngressRefused, PressRequirements> => {
+  const decoded = decodeButtonData(data)
+  return Option.isNone(decoded) ? Effect.succeed(rejected("cb_reject_invalid_envelope")) : pressButton(request, decoded.value)
+}
+
+/**
+ * One press of a known button (decoded, or looked up in the ButtonStore): the callback contract
+ * (MAC over action, approval id and the chat pressed in; freshness; one admission per press;
+ * class policy with the untrusted-run downgrade), then the command pipeline. Fails only with
+ * `IngressRefused` when the replay store cannot hold the claim (the adapter answers "try again
+ * later"; nothing ran).
+ */
+export const pressButton = (
+  request: CommandRequest,
+  button: ButtonData
+): Effect.Effect<PressOutcome, IngressRefused, PressRequirements> =>
   Effect.gen(function*() {
-    const decoded = decodeButtonData(data)
-    if (Option.isNone(decoded)) return rejected("cb_reject_invalid_envelope")
-    const button = decoded.value
+    // Never build a command from an id outside the backend's charset, whatever supplied it.
+    if (!isSafeId(button.approvalId)) return rejected("cb_reject_invalid_envelope")
     const settings = yield* Settings
     const actor = { isAdmin: isAdmin(settings, request.platform, request.senderId), isTrusted: isTrusted(settings, request) }
     const admission = yield* evaluateCompactCallback({

@@ -1,12 +1,10 @@
-import { Clock, Effect, Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { ButtonStore } from "../../ports/ButtonStore.js"
 import { IngressRefused } from "../Errors.js"
 import type { Reply } from "../model/Reply.js"
 import type { CommandRequest } from "../model/Request.js"
-import { buttonPayload, encodeButtonData } from "./ButtonData.js"
-import { buildCompactToken, decodeCompactToken } from "./CompactToken.js"
-import { isEnvelopeId } from "./Envelope.js"
-import { BUTTON_LIFETIME_SECONDS, handlePress, newButtonRequestId, rejected, type RenderedButton } from "./Press.js"
+import { decodeCompactToken } from "./CompactToken.js"
+import { BUTTON_LIFETIME_SECONDS, mintTokens, pressButton, rejected, type RenderedButton } from "./Press.js"
 
 /**
  * Buttons whose data is only the compact token (`c1.<request id>.<ts>.<mac>`, at most 63 bytes),
@@ -24,27 +22,18 @@ const STORE_TTL_MILLIS = (BUTTON_LIFETIME_SECONDS + 300) * 1000
  */
 export const mintStoredButtons = (reply: Reply, binding: { readonly channelId: string }) =>
   Effect.gen(function*() {
-    if (reply.buttons.length === 0 || !isEnvelopeId(binding.channelId)) return [] as ReadonlyArray<RenderedButton>
+    const tokens = yield* mintTokens(reply, binding)
+    if (tokens.length === 0) return [] as ReadonlyArray<RenderedButton>
     const store = yield* ButtonStore
-    const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const minted: Array<RenderedButton> = []
-    for (const button of reply.buttons) {
-      const requestId = yield* newButtonRequestId
-      const token = yield* buildCompactToken({
-        requestId,
-        workspaceId: binding.channelId,
-        actionType: button.actionType,
-        payload: buttonPayload(button.approvalId),
-        timestamp
-      }).pipe(Effect.option)
-      if (Option.isNone(token)) continue
+    for (const { button, requestId, token } of tokens) {
       const stored = yield* store.put(requestId, { action: button.actionType, approvalId: button.approvalId }, STORE_TTL_MILLIS)
         .pipe(Effect.either)
       if (Either.isLeft(stored)) {
         yield* Effect.logWarning("approval button left out: the button store is unavailable", stored.left.operation)
         continue
       }
-      minted.push({ label: button.label, data: token.value, style: button.style })
+      minted.push({ label: button.label, data: token, style: button.style })
     }
     return minted as ReadonlyArray<RenderedButton>
   })
@@ -53,9 +42,10 @@ export const mintStoredButtons = (reply: Reply, binding: { readonly channelId: s
 export const isStoredButtonData = (data: string): boolean => typeof data === "string" && data.startsWith("c1.")
 
 /**
- * One press of a stored button: looks the button up, then runs it exactly like `handlePress`
- * (verify, freshness, one admission per press, policy, command). Unknown or expired buttons are
- * refused as expired; a store that cannot answer fails with `IngressRefused` (nothing ran).
+ * One press of a stored button: looks the button up, then `pressButton` with the stored action
+ * and approval id and the pressed token (verify, freshness, one admission per press, policy,
+ * command). Unknown or expired buttons are refused as expired; a store that cannot answer fails
+ * with `IngressRefused` (nothing ran).
  */
 export const handleStoredPress = (request: CommandRequest, data: string) =>
   Effect.gen(function*() {
@@ -66,5 +56,5 @@ export const handleStoredPress = (request: CommandRequest, data: string) =>
       Effect.mapError(() => new IngressRefused({ reason: "store-unavailable" }))
     )
     if (Option.isNone(found)) return rejected("cb_reject_timestamp")
-    return yield* handlePress(request, encodeButtonData({ ...found.value, token: data }))
+    return yield* pressButton(request, { action: found.value.action, approvalId: found.value.approvalId, token: data })
   })

@@ -85,6 +85,32 @@ describe("Discord delivery: text", () => {
       })
     ))
 
+  it.live("a later part that fails after the first arrived is unknown-outcome, never a receipt", () =>
+    withDelivery(({ delivery, fake }) =>
+      Effect.gen(function*() {
+        const text = Array.from({ length: 200 }, (_, i) => `line ${i} ${"y".repeat(20)}`).join("\n")
+        const secondPart = (body: any) => typeof body?.content === "string" && !body.content.startsWith("line 0 ")
+        fake.answerNextWhen("POST", messagesPath(CHANNEL), secondPart, { status: 403, json: { message: "Missing Permissions", code: 50013 } })
+        const error = yield* Effect.flip(delivery.sendText(target(CHANNEL), text, "k-partial"))
+        expect(error.reason).toBe("unknown-outcome")
+        expect(error.message).toMatch(/^part 2 of 3 not delivered/)
+        expect(fake.created.map((c) => (c.body.content as string).slice(0, 7))).toEqual(["line 0 "])
+        // The same refusal on the first part is what it is: nothing reached the chat.
+        fake.answerNext("POST", messagesPath(CHANNEL), { status: 403, json: { message: "Missing Permissions", code: 50013 } })
+        expect((yield* Effect.flip(delivery.sendText(target(CHANNEL), text, "k-first"))).reason).toBe("rejected")
+      })
+    ))
+
+  it.live("a 2xx without a message id is unknown-outcome (a receipt always names a message)", () =>
+    withDelivery(({ delivery, fake }) =>
+      Effect.gen(function*() {
+        fake.answerNext("POST", messagesPath(CHANNEL), { status: 200, json: {} })
+        expect((yield* Effect.flip(delivery.sendText(target(CHANNEL), "x", "k1"))).reason).toBe("unknown-outcome")
+        fake.answerNext("POST", messagesPath(CHANNEL), { status: 200, json: { id: "" } })
+        expect((yield* Effect.flip(delivery.sendImage(target(CHANNEL), image(10), "k2"))).reason).toBe("unknown-outcome")
+      })
+    ))
+
   it.live("a resend with the same key posts nothing new and names the same message", () =>
     withDelivery(({ delivery, fake }) =>
       Effect.gen(function*() {

@@ -14,7 +14,9 @@ describe("classifySendError", () => {
     expect(classifySendError(new HTTPError(503, "Service Unavailable", "POST", URL_WITH_TOKEN, {})))
       .toMatchObject({ reason: "unreachable", detail: "HTTP 503" })
     const refused = Object.assign(new Error(`connect ECONNREFUSED ${URL_WITH_TOKEN}`), { code: "ECONNREFUSED" })
-    expect(classifySendError(refused)).toMatchObject({ reason: "unreachable", detail: "Error ECONNREFUSED" })
+    expect(classifySendError(refused)).toMatchObject({ reason: "unreachable", detail: "Error ECONNREFUSED (never sent)" })
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
+    expect(classifySendError(reset)).toMatchObject({ reason: "unreachable", detail: "Error ECONNRESET" })
     expect(classifySendError("weird")).toMatchObject({ reason: "unreachable", detail: "non-error" })
   })
 

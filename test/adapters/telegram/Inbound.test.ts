@@ -103,6 +103,13 @@ describe("Telegram update mapping", () => {
     expect(post._tag === "Message" && [post.request.channelKind, post.request.senderId]).toEqual(["channel", "-100999"])
   })
 
+  it("skips a message that names no sender (neither from nor sender_chat): the chat is never the sender", () => {
+    const ADMIN_CHAT = { id: 42, type: "private", username: "alice" }
+    expect(plan({ message: { message_id: 1, chat: ADMIN_CHAT, text: "/approve apr_1" } })).toEqual({ _tag: "Skip", reason: "no-sender" })
+    expect(plan({ channel_post: { message_id: 2, chat: { id: -100999, type: "channel" }, text: "/status" } }))
+      .toEqual({ _tag: "Skip", reason: "no-sender" })
+  })
+
   it("maps presses of stored buttons to who pressed where; other callbacks are foreign", () => {
     const data = "c1.AAAAAAAAAAAAAAAA.1700000000.0123456789abcdef0123456789abcdef"
     const p = plan(pressUpdate(9, data, { chat: GROUP, messageId: 55, threadId: 7 }))

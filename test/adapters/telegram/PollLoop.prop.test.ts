@@ -1,4 +1,4 @@
-import { Deferred, Effect, FastCheck as fc, Fiber, Logger, LogLevel } from "effect"
+import { Cause, Deferred, Effect, FastCheck as fc, Fiber, Logger, LogLevel } from "effect"
 import { describe, expect, it } from "vitest"
 import { type FetchFailure, runPollLoop } from "../../../src/adapters/telegram/PollLoop.js"
 import { makeReplayStoreMemory, ReplayStoreMemory } from "../../../src/adapters/storage/memory/ReplayStoreMemory.js"
@@ -60,6 +60,9 @@ const runScenario = (s: Scenario) =>
     let fetches = 0
     let claims = 0
     let advances = 0
+    /** Cursor writes asked for since the last getUpdates, and the most seen between two fetches. */
+    let writesSinceFetch = 0
+    let mostWritesPerBatch = 0
     let events = 0
     let stop = yield* Deferred.make<void>()
     const finished = yield* Deferred.make<void>()
@@ -86,6 +89,7 @@ const runScenario = (s: Scenario) =>
 
     const fetch = (offset: number) =>
       Effect.zipRight(hook, Effect.suspend(() => {
+        writesSinceFetch = 0
         const n = fetches++
         const chunk = n < s.chunks.length ? s.chunks[n]! : total
         for (let i = 0; i < chunk && arrived < total; i++) pending.push(firstId + arrived++)
@@ -119,7 +123,9 @@ const runScenario = (s: Scenario) =>
         read: Effect.sync(() => cursor ?? 0),
         advance: (offset) =>
           Effect.zipRight(
-            hook,
+            Effect.zipRight(Effect.sync(() => {
+              mostWritesPerBatch = Math.max(mostWritesPerBatch, ++writesSinceFetch)
+            }), hook),
             s.cursorFailures.includes(advances++)
               ? Effect.fail(new StoreError({ reason: "unavailable", operation: "advance" }))
               : Effect.sync(() => {
@@ -152,6 +158,8 @@ const runScenario = (s: Scenario) =>
     expect(confirmed).toBe(firstId + total)
     // The durable cursor may lag (a failed write), never lead: it only saves settled updates.
     expect(cursor ?? 0).toBeLessThanOrEqual(confirmed)
+    // One cursor write per getUpdates batch at most, not one per update.
+    expect(mostWritesPerBatch).toBeLessThanOrEqual(1)
   }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
 
 describe("Telegram poll loop (property)", () => {
@@ -160,6 +168,38 @@ describe("Telegram poll loop (property)", () => {
       fc.asyncProperty(scenario, (s) => Effect.runPromise(runScenario(s))),
       { numRuns: 300 }
     )
+  })
+
+  it("the cursor is written once per batch: after a settled batch, after a stalled one, never for nothing", async () => {
+    const batches: ReadonlyArray<ReadonlyArray<number>> = [[1, 2, 3, 4, 5], [], [6, 7, 8], [7, 8]]
+    const fetched: Array<number> = []
+    const writes: Array<number> = []
+    let claims = 0
+    const exit = await Effect.runPromiseExit(Effect.gen(function*() {
+      const real = (yield* makeReplayStoreMemory).store
+      // The 7th claim fails once (store down): update 7 stalls the third batch after 6.
+      const store = ReplayStore.of({
+        ...real,
+        claim: (key, ttl) => ++claims === 7 ? Effect.fail(new StoreError({ reason: "unavailable", operation: "claim" })) : real.claim(key, ttl)
+      })
+      return yield* runPollLoop<never>({
+        source: {
+          fetch: (offset) =>
+            Effect.suspend(() => {
+              const batch = batches[fetched.push(offset) - 1]
+              return batch === undefined
+                ? Effect.fail({ _tag: "Fatal", message: "done" } as const)
+                : Effect.succeed(batch.filter((id) => id >= offset).map((id) => ({ update_id: id })))
+            })
+        },
+        cursor: { read: Effect.succeed(0), advance: (offset) => Effect.sync(() => void writes.push(offset)) },
+        triage: (_raw, id) => ({ _tag: "Work", key: `telegram:1:${id}`, run: Effect.void }),
+        sleep: () => Effect.void
+      }).pipe(Effect.provideService(ReplayStore, store))
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.None)))
+    if (exit._tag === "Failure") throw new Error(Cause.pretty(exit.cause))
+    expect(fetched).toEqual([0, 6, 6, 7, 9])
+    expect(writes).toEqual([6, 7, 9])
   })
 
   it("a fatal fetch failure (token refused) ends the loop", async () => {

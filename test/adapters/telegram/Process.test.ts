@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Scope } from "effect"
 import { BackendHttp } from "../../../src/adapters/backend/BackendHttp.js"
 import { CallbackSignerHmac } from "../../../src/adapters/crypto/CallbackSignerHmac.js"
 import { MemoryStorage } from "../../../src/adapters/storage/memory/MemoryStorage.js"
@@ -8,6 +8,7 @@ import { RateLimiterMemory } from "../../../src/adapters/storage/memory/RateLimi
 import { admitUpdate, executeUpdate } from "../../../src/adapters/telegram/ExactlyOnce.js"
 import { makeTelegramOutbox } from "../../../src/adapters/telegram/Outbox.js"
 import { makeTriage, type ProcessRequirements, UNAVAILABLE_TEXT } from "../../../src/adapters/telegram/Process.js"
+import { Texts } from "../../../src/domain/render/Texts.js"
 import { ButtonStore } from "../../../src/ports/ButtonStore.js"
 import { StoreError } from "../../../src/ports/StoreError.js"
 import { ADMIN_ID, settingsLayer } from "../../support/Builders.js"
@@ -109,6 +110,20 @@ describe("Telegram update processing", () => {
         expect(h.telegram.callsTo("answerCallbackQuery")[0]!.body.text).toBe(UNAVAILABLE_TEXT)
         expect(h.backend.calls).toHaveLength(0)
       }), { buttons: failing })
+  })
+
+  it.live("a press that hits a defect is answered with the internal-error text; nothing runs", () => {
+    const dying = Layer.succeed(ButtonStore, ButtonStore.of({
+      put: () => Effect.void,
+      get: () => Effect.die(new Error("button store bug (test)"))
+    }))
+    return withHarness((h) =>
+      Effect.gen(function*() {
+        const data = "c1.AAAAAAAAAAAAAAAA.1700000000.0123456789abcdef0123456789abcdef"
+        yield* h.handle(pressUpdate(Number(ADMIN_ID), data, { chat: GROUP }), 10)
+        expect(h.telegram.callsTo("answerCallbackQuery").map((c) => c.body.text)).toEqual([Texts.internalError])
+        expect(h.backend.calls).toHaveLength(0)
+      }).pipe(Logger.withMinimumLogLevel(LogLevel.None)), { buttons: dying })
   })
 
   it.live("an update id seen before is not run again", () =>

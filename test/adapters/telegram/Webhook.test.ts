@@ -39,7 +39,15 @@ const setup = (options: { readonly ready?: boolean; readonly failClaim?: (n: num
         if (res.after !== undefined) yield* res.after
         return { status: res.status, body: String(res.body) }
       }).pipe(Effect.provideService(ReplayStore, recording.service))
-    return { send, seen, ran, probe: recording.probe }
+    /** The server's view of a request interrupted after its answer, before its work started. */
+    const abandon = (req: RawRequest) =>
+      Effect.gen(function*() {
+        const res = yield* route.handle(req)
+        expect(res.abandon).toBeDefined()
+        yield* res.abandon!
+        return res.status
+      }).pipe(Effect.provideService(ReplayStore, recording.service))
+    return { send, abandon, seen, ran, probe: recording.probe }
   })
 
 const update = (id: number) => JSON.stringify({ update_id: id, message: { message_id: 1, chat: { id: 5, type: "private" }, text: "/status" } })
@@ -55,6 +63,21 @@ describe("Telegram webhook route", () => {
         ["telegram:1:10", "claimed"],
         ["telegram:1:10", "duplicate_after_success"]
       ])
+    }))
+
+  it.effect("an update interrupted before its work started gives its claim back: Telegram's retry runs it", () =>
+    Effect.gen(function*() {
+      const h = yield* setup()
+      const ok = { [SECRET_HEADER]: SECRET }
+      expect(yield* h.abandon(request(ok, update(13)))).toBe(200)
+      expect(h.ran).toEqual([])
+      expect(h.probe.releases).toEqual(["telegram:1:13"])
+      expect(yield* h.send(request(ok, update(13)))).toEqual({ status: 200, body: "OK" })
+      expect(h.ran).toEqual([13])
+      expect(h.probe.claims.map((c) => c.outcome)).toEqual(["claimed", "retry_claimed"])
+      expect(h.probe.commits).toEqual(["telegram:1:13"])
+      expect(yield* h.send(request(ok, update(13)))).toEqual({ status: 200, body: "OK" })
+      expect(h.ran).toEqual([13])
     }))
 
   it.effect("bad bodies are 400, an unknown identity or a store that cannot claim is 503 (Telegram retries)", () =>

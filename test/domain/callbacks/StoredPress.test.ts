@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, Layer, TestClock } from "effect"
-import { BUTTON_LIFETIME_SECONDS, PressTexts } from "../../../src/domain/callbacks/Press.js"
+import { Effect, FastCheck as fc, Layer, Option, TestClock } from "effect"
+import { BUTTON_LIFETIME_SECONDS, mintButtons, pressButton, PressTexts } from "../../../src/domain/callbacks/Press.js"
 import { handleStoredPress, isStoredButtonData, mintStoredButtons } from "../../../src/domain/callbacks/StoredPress.js"
 import type { Reply } from "../../../src/domain/model/Reply.js"
 import { ButtonStoreMemory } from "../../../src/adapters/storage/memory/ButtonStoreMemory.js"
@@ -88,6 +88,49 @@ describe("stored buttons (Telegram/Discord payload limits)", () => {
       const exit = yield* Effect.either(handleStoredPress(admin, "c1.AAAAAAAAAAAAAAAA.1700000000.0123456789abcdef0123456789abcdef"))
       expect(exit._tag === "Left" && exit.left.reason).toBe("store-unavailable")
       expect(h.backend.calls).toHaveLength(0)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("pressButton runs a looked-up button directly; handleStoredPress is that press after a store lookup", () => {
+    const { h, layer } = setup()
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(NOW_MILLIS)
+      const [approve, reject] = yield* mint()
+      const outcome = yield* pressButton(admin, { action: "approval.approve", approvalId: "apr_1a2b3c4d5e6f", token: approve!.data })
+      expect(outcome._tag).toBe("Replied")
+      expect(h.backend.callsTo("approve")).toHaveLength(1)
+      // The same token for another action or approval fails the MAC: the store entry decides nothing alone.
+      expect(yield* pressButton(admin, { action: "approval.approve", approvalId: "apr_1a2b3c4d5e6f", token: reject!.data }))
+        .toMatchObject({ _tag: "Rejected", reason: "cb_reject_signature" })
+      expect(yield* pressButton(admin, { action: "approval.reject", approvalId: "apr --approval", token: reject!.data }))
+        .toMatchObject({ _tag: "Rejected", text: PressTexts.invalid })
+      expect(h.backend.callsTo("reject")).toHaveLength(0)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("both minting forms share one loop: an approval id a press would refuse gets no button, nothing is stored", () => {
+    const puts: Array<string> = []
+    const recording = Layer.succeed(ButtonStore, ButtonStore.of({
+      put: (requestId) => Effect.sync(() => void puts.push(requestId)),
+      get: () => Effect.succeed(Option.none())
+    }))
+    const { layer } = setup(recording)
+    const unsafe: Reply = {
+      text: "Pending approvals",
+      buttons: [
+        { ...approvals.buttons[0]!, approvalId: "../admin" },
+        { ...approvals.buttons[1]!, approvalId: "apr_1a2b3c4d5e6f" }
+      ]
+    }
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(NOW_MILLIS)
+      const stored = yield* mintStoredButtons(unsafe, { channelId: admin.channelId })
+      const whole = yield* mintButtons(unsafe, { channelId: admin.channelId })
+      expect(stored.map((b) => b.style)).toEqual(["danger"])
+      expect(whole.map((b) => b.style)).toEqual(["danger"])
+      expect(puts).toHaveLength(1)
+      expect(stored[0]!.data.split(".")[1]).toBe(puts[0])
+      expect(whole[0]!.data.startsWith("oc1|r|apr_1a2b3c4d5e6f|c1.")).toBe(true)
     }).pipe(Effect.provide(layer))
   })
 

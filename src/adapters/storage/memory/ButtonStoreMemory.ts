@@ -1,7 +1,10 @@
 import { Clock, Effect, Layer, Option } from "effect"
 import { ButtonStore, type StoredButton } from "../../../ports/ButtonStore.js"
 
-/** Stored buttons in a process-local map (expired entries dropped on read and on put). */
+/**
+ * Stored buttons in a process-local map. An expired entry is never returned (`get` answers none
+ * for it); expired entries are removed from the map when a new button is put.
+ */
 export const ButtonStoreMemory: Layer.Layer<ButtonStore> = Layer.sync(ButtonStore, () => {
   const buttons = new Map<string, { readonly button: StoredButton; readonly expiresAt: number }>()
   return ButtonStore.of({
