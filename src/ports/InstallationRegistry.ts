@@ -72,24 +72,49 @@ export interface UpsertInstallation {
   readonly metadata?: Readonly<Record<string, string>>
 }
 
+/**
+ * Which tenant a read is about. Multi-tenant mode: `tenantId` absent or "" means `default` (as in
+ * `resolve` and `upsert`); `allTenants: true` reads every tenant (and wins over `tenantId`), for the
+ * callers that must see a record wherever it lives (lifecycle events closing a workspace, an
+ * operator's single-tenant listing). Single-tenant mode has one tenant as far as callers are
+ * concerned: tenant ids are kept on records but never filter.
+ */
+export interface TenantScope {
+  readonly tenantId?: string | undefined
+  readonly allTenants?: boolean | undefined
+}
+
+export interface InstallationFilter extends TenantScope {
+  readonly platform?: string
+  readonly workspaceId?: string
+  readonly status?: InstallationStatus
+}
+
+export interface AuditFilter extends TenantScope {
+  readonly installationId?: string
+  /** 1..500, default 100. */
+  readonly limit?: number
+}
+
 export class InstallationRegistry extends Context.Tag("ports/InstallationRegistry")<InstallationRegistry, {
   readonly upsert: (input: UpsertInstallation) => Effect.Effect<Installation, RegistryError>
-  readonly get: (installationId: string, tenantId?: string) => Effect.Effect<Option.Option<Installation>, RegistryError>
-  readonly list: (filter?: {
-    readonly platform?: string
-    readonly tenantId?: string
-    readonly workspaceId?: string
-    readonly status?: InstallationStatus
-  }) => Effect.Effect<ReadonlyArray<Installation>, RegistryError>
+  /** The installation with this id, when it is in the scope's tenant (see TenantScope). */
+  readonly get: (installationId: string, scope?: TenantScope) => Effect.Effect<Option.Option<Installation>, RegistryError>
+  /** Matching installations of the filter's tenant (see TenantScope), in record order. */
+  readonly list: (filter?: InstallationFilter) => Effect.Effect<ReadonlyArray<Installation>, RegistryError>
   /** activate | revoke | deactivate | uninstall (uninstall also erases every referenced secret). */
   readonly transition: (
     installationId: string,
     to: "active" | "revoked" | "deactivated" | "uninstalled",
     reason: string
   ) => Effect.Effect<Installation, RegistryError>
+  /**
+   * Sets the health state. A record whose health is `invalid_token` or `revoked` keeps it: only
+   * activating the installation again (a reinstall) clears it, never a later health report.
+   */
   readonly recordHealth: (installationId: string, state: string, reason: string) => Effect.Effect<void, RegistryError>
-  /** Fail-closed resolution of the one installation serving `workspaceId` (spec §4 rules 1-8). */
+  /** Fail-closed resolution of the one installation serving `workspaceId` in `tenantId` (absent: `default`; spec §4 rules 1-8). */
   readonly resolve: (platform: string, workspaceId: string, tenantId?: string) => Effect.Effect<Resolution, RegistryError>
-  /** Newest last, at most `limit` (1..500, default 100). */
-  readonly audit: (filter?: { readonly installationId?: string; readonly tenantId?: string; readonly limit?: number }) => Effect.Effect<ReadonlyArray<AuditEvent>, RegistryError>
+  /** The filter's tenant's events (see TenantScope), newest last, at most `limit`. */
+  readonly audit: (filter?: AuditFilter) => Effect.Effect<ReadonlyArray<AuditEvent>, RegistryError>
 }>() {}

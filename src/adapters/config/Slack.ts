@@ -1,4 +1,4 @@
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Either, Option, Redacted } from "effect"
 import type { IdList } from "../../domain/model/Settings.js"
 import type { ConfigLoadError } from "./ConfigLoadError.js"
 import { readIdList } from "./IdLists.js"
@@ -20,12 +20,24 @@ import {
 type Secret = Option.Option<Redacted.Redacted>
 
 /**
- * Slack. It starts with the signing secret plus either the legacy bot token or the OAuth app
- * credentials (OAuth-only installs are allowed, unlike the reference). Socket Mode also needs the
- * app-level `xapp-` token; the signing secret is still required there, as the reference documents.
+ * What the inbound transport authenticates with: Events API requests are verified with the
+ * signing secret; the Socket Mode socket is opened with the app-level `xapp-` token (and needs no
+ * signing secret: spec bug 8).
+ */
+export type SlackInbound =
+  | { readonly mode: "events"; readonly signingSecret: Redacted.Redacted }
+  | { readonly mode: "socket"; readonly appToken: Redacted.Redacted }
+
+/**
+ * Slack. It starts with either the legacy bot token or the OAuth app credentials (OAuth-only
+ * installs are allowed, unlike the reference), plus what its transport authenticates with: the
+ * signing secret in Events API mode, the app-level `xapp-` token in Socket Mode (which needs no
+ * signing secret, unlike the reference's documentation).
  */
 export interface SlackConfig extends WebhookServer {
   readonly enabled: boolean
+  /** Some exactly when `enabled`: the transport and its credential, checked once here. */
+  readonly inbound: Option.Option<SlackInbound>
   readonly mode: "events" | "socket"
   readonly botToken: Secret
   readonly signingSecret: Secret
@@ -58,29 +70,33 @@ interface Blocker {
   readonly text: string
 }
 
-/** Why Slack stays off, or `undefined` when it can start. */
-const slackBlocker = (c: Omit<SlackConfig, "enabled">): Blocker | undefined => {
+/** Why Slack stays off, or what its transport authenticates with when it can start. */
+const slackBlocker = (c: Omit<SlackConfig, "enabled" | "inbound">): Either.Either<SlackInbound, Blocker> => {
   const secrets = [c.botToken, c.signingSecret, c.appToken, c.clientSecret]
   if (!secrets.some(Option.isSome) && Option.isNone(c.clientId)) {
-    return { level: "info", text: `Slack not configured (${P}SIGNING_SECRET and ${P}BOT_TOKEN unset); adapter off.` }
-  }
-  // Socket Mode needs no signing secret: its socket is authenticated by the app token (spec bug 8).
-  if (c.mode === "events" && Option.isNone(c.signingSecret)) {
-    return { level: "warning", text: `Slack configured but Signing Secret missing (${P}SIGNING_SECRET). Skipping.` }
+    return Either.left({ level: "info", text: `Slack not configured (${P}SIGNING_SECRET and ${P}BOT_TOKEN unset); adapter off.` })
   }
   if (Option.isNone(c.botToken) && !c.oauthEnabled) {
-    return {
+    return Either.left({
       level: "warning",
       text: `Slack adapter disabled: legacy bot token missing (${P}BOT_TOKEN) and Slack OAuth flow not configured ` +
         `(${P}CLIENT_ID and ${P}CLIENT_SECRET).`
-    }
+    })
   }
-  const appToken = Option.getOrElse(Option.map(c.appToken, Redacted.value), () => "")
-  if (c.mode === "socket" && !appToken.startsWith("xapp-")) {
-    const text = `Slack Socket Mode needs an app-level token (xapp-...) in ${P}APP_TOKEN. Skipping.`
-    return { level: "warning", text }
+  if (c.mode === "events") {
+    return Option.match(c.signingSecret, {
+      onNone: () => Either.left({ level: "warning", text: `Slack configured but Signing Secret missing (${P}SIGNING_SECRET). Skipping.` }),
+      onSome: (signingSecret) => Either.right({ mode: "events", signingSecret })
+    })
   }
-  return undefined
+  // Socket Mode needs no signing secret: its socket is authenticated by the app token (spec bug 8).
+  return Option.match(c.appToken, {
+    onNone: () => Either.left({ level: "warning", text: `Slack Socket Mode needs an app-level token (xapp-...) in ${P}APP_TOKEN. Skipping.` }),
+    onSome: (appToken) =>
+      Redacted.value(appToken).startsWith("xapp-")
+        ? Either.right({ mode: "socket", appToken })
+        : Either.left({ level: "warning", text: `Invalid Slack App Token in ${P}APP_TOKEN (must start with xapp-). Skipping.` })
+  })
 }
 
 export const loadSlack = (notes: Notes): Effect.Effect<SlackConfig, ConfigLoadError> =>
@@ -88,7 +104,7 @@ export const loadSlack = (notes: Notes): Effect.Effect<SlackConfig, ConfigLoadEr
     const clientId = Option.fromNullable(yield* readText(`${P}CLIENT_ID`))
     const clientSecret = yield* readSecret(`${P}CLIENT_SECRET`)
     const scopes = commaList(yield* readRaw(`${P}OAUTH_SCOPES`))
-    const config: Omit<SlackConfig, "enabled"> = {
+    const config: Omit<SlackConfig, "enabled" | "inbound"> = {
       mode: yield* readMode(`${P}MODE`, ["events", "socket"]),
       botToken: yield* readSecret(`${P}BOT_TOKEN`),
       signingSecret: yield* readSecret(`${P}SIGNING_SECRET`),
@@ -112,7 +128,7 @@ export const loadSlack = (notes: Notes): Effect.Effect<SlackConfig, ConfigLoadEr
     if (Option.isSome(clientId) !== Option.isSome(clientSecret)) {
       notes.warnings.push(`Slack OAuth needs both ${P}CLIENT_ID and ${P}CLIENT_SECRET; OAuth install flow off.`)
     }
-    const blocker = slackBlocker(config)
-    if (blocker !== undefined) (blocker.level === "info" ? notes.info : notes.warnings).push(blocker.text)
-    return { enabled: blocker === undefined, ...config }
+    const checked = slackBlocker(config)
+    if (Either.isLeft(checked)) (checked.left.level === "info" ? notes.info : notes.warnings).push(checked.left.text)
+    return { enabled: Either.isRight(checked), inbound: Either.getRight(checked), ...config }
   })

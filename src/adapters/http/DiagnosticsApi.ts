@@ -19,7 +19,7 @@ import {
   takeToken
 } from "./DiagnosticsGuard.js"
 import { auditView, diagnosticsView, installationView, resolutionView } from "./DiagnosticsViews.js"
-import { type Scope, scopeAudit, scopeInstallation, scopeList, scopeResolution } from "./DiagnosticsScope.js"
+import { registryScope, type Scope, scopeAudit, scopeInstallation, scopeList, scopeResolution } from "./DiagnosticsScope.js"
 
 /**
  * The admin diagnostics API (spec platforms-slack-feishu §10), independent of the HTTP stack:
@@ -97,19 +97,19 @@ const lower = (value: string | undefined) => value?.toLowerCase()
 
 const list = (scope: Scope, query: URLSearchParams) =>
   Effect.gen(function*() {
-    const registry = yield* InstallationRegistry
     const platform = lower(yield* param(query, "platform"))
     const workspaceId = yield* param(query, "workspace_id")
     const status = yield* statusParam(query)
-    const tenantFilter = scope.multiTenant ? { tenantId: scope.tenantId } : {}
-    const installations = scopeList(scope, yield* registry.list({
-      ...tenantFilter,
-      ...(platform !== undefined ? { platform } : {}),
-      ...(workspaceId !== undefined ? { workspaceId } : {}),
-      ...(status !== undefined ? { status } : {})
-    }))
-    const all = scopeList(scope, yield* registry.list(tenantFilter))
-    const events = scopeAudit(scope, yield* registry.audit({ ...tenantFilter, limit: 500 }))
+    const registry = yield* InstallationRegistry
+    // One read of the tenant's records and one of its audit trail: the listing is filtered here,
+    // the diagnostics counts stay tenant-wide.
+    const all = scopeList(scope, yield* registry.list(registryScope(scope)))
+    const events = scopeAudit(scope, yield* registry.audit({ ...registryScope(scope), limit: 500 }))
+    const installations = all.filter((i) =>
+      (platform === undefined || i.platform === platform) &&
+      (workspaceId === undefined || i.workspaceId === workspaceId) &&
+      (status === undefined || i.status === status)
+    )
     return {
       status: 200,
       body: {
@@ -132,7 +132,7 @@ const getOne = (scope: Scope, rawId: string) =>
     const id = yield* checked("installation_id", decoded)
     if (id === undefined) return yield* new NotFound()
     const registry = yield* InstallationRegistry
-    const found = yield* registry.get(id, scope.multiTenant ? scope.tenantId : undefined)
+    const found = yield* registry.get(id, registryScope(scope))
     const installation = scopeInstallation(scope, found)
     if (Option.isNone(installation)) return yield* new NotFound()
     return { status: 200, body: { ok: true, tenant_id: scope.tenantId, installation: installationView(installation.value) } }
@@ -148,7 +148,7 @@ const resolve = (scope: Scope, query: URLSearchParams) =>
     const registry = yield* InstallationRegistry
     const resolution = scopeResolution(
       scope,
-      yield* registry.resolve(platform, workspaceId, scope.multiTenant ? scope.tenantId : undefined)
+      yield* registry.resolve(platform, workspaceId, scope.tenantId)
     )
     return {
       status: resolution.ok ? 200 : 409,
@@ -162,7 +162,7 @@ const audit = (scope: Scope, query: URLSearchParams) =>
     const limit = yield* limitParam(query)
     const registry = yield* InstallationRegistry
     const events = scopeAudit(scope, yield* registry.audit({
-      ...(scope.multiTenant ? { tenantId: scope.tenantId } : {}),
+      ...registryScope(scope),
       ...(installationId !== undefined ? { installationId } : {}),
       limit
     }))

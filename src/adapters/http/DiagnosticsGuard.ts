@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto"
 import { Option, Redacted } from "effect"
 import type { TenancyConfig } from "../config/Profile.js"
+import { secretEquals } from "../crypto/SecretEquals.js"
+import { DEFAULT_TENANT, TENANT_PATTERN } from "../installations/Normalize.js"
 
 /**
  * The guard in front of every admin diagnostics route (spec platforms-slack-feishu §10, tenant
@@ -22,18 +23,9 @@ export type HeaderLookup = (lowerCaseName: string) => string | undefined
 
 export const ADMIN_TOKEN_HEADERS = ["x-openclaw-admin-token", "x-moltbot-admin-token"] as const
 
-const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest()
-
-/**
- * Whether `presented` is exactly the configured token. Both sides are hashed first, so
- * `timingSafeEqual` always compares two 32-byte digests: neither the position of the first
- * differing byte nor the configured token's length shows in the time taken.
- */
-export const adminTokenMatches = (presented: string, configured: Redacted.Redacted): boolean => {
-  const expected = Redacted.value(configured) as string
-  const same = timingSafeEqual(sha256(presented), sha256(expected))
-  return same && expected !== "" && presented !== ""
-}
+/** Whether `presented` is exactly the configured token (constant time; SecretEquals.ts). */
+export const adminTokenMatches = (presented: string, configured: Redacted.Redacted): boolean =>
+  secretEquals(presented, configured)
 
 export const noAdminTokenRefusal: Refusal = {
   status: 403,
@@ -66,8 +58,6 @@ export const checkAdminToken = (
   return adminTokenMatches(presented, token.value) ? Option.none() : Option.some(invalidAdminTokenRefusal)
 }
 
-export const DEFAULT_TENANT_ID = "default"
-const TENANT_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export type TenantCode = "tenant_invalid" | "tenant_mismatch" | "tenant_required"
 
@@ -92,17 +82,17 @@ export const tenantHeaderNames = (tenancy: TenancyConfig): ReadonlyArray<string>
  * OPENCLAW_MULTI_TENANT_ALLOW_DEFAULT_FALLBACK allows it, else `tenant_required`.
  */
 export const resolveRequestTenant = (tenancy: TenancyConfig, header: HeaderLookup): TenantDecision => {
-  if (!tenancy.multiTenantEnabled) return { ok: true, tenantId: DEFAULT_TENANT_ID, multiTenant: false }
+  if (!tenancy.multiTenantEnabled) return { ok: true, tenantId: DEFAULT_TENANT, multiTenant: false }
   const names = tenantHeaderNames(tenancy)
   const given = names.map(header).map((v) => (v ?? "").trim()).filter((v) => v !== "")
   const normalised = given.map((v) => v.toLowerCase())
-  if (normalised.some((v) => !TENANT_ID.test(v))) {
+  if (normalised.some((v) => !TENANT_PATTERN.test(v))) {
     return tenantRefusal("tenant_invalid", "Tenant id must match ^[a-z0-9][a-z0-9._-]{0,63}$ (case-insensitive).")
   }
   const distinct = [...new Set(normalised)]
   if (distinct.length > 1) return tenantRefusal("tenant_mismatch", "The tenant headers name different tenants.")
   if (distinct.length === 1) return { ok: true, tenantId: distinct[0]!, multiTenant: true }
-  if (tenancy.allowDefaultFallback) return { ok: true, tenantId: DEFAULT_TENANT_ID, multiTenant: true }
+  if (tenancy.allowDefaultFallback) return { ok: true, tenantId: DEFAULT_TENANT, multiTenant: true }
   return tenantRefusal(
     "tenant_required",
     `A tenant id is required in multi-tenant mode (header ${tenancy.tenantHeader}).`

@@ -1,5 +1,5 @@
 import { Option } from "effect"
-import type { AuditEvent, Installation, Resolution } from "../../ports/InstallationRegistry.js"
+import type { AuditEvent, Installation, Resolution, TenantScope } from "../../ports/InstallationRegistry.js"
 
 /**
  * Tenant scoping of what the registry returned, applied again after the registry's own filters
@@ -11,6 +11,13 @@ export interface Scope {
   readonly tenantId: string
   readonly multiTenant: boolean
 }
+
+/**
+ * What the registry is asked for: the request's tenant in multi-tenant mode, every record (said
+ * explicitly) in single-tenant mode.
+ */
+export const registryScope = (scope: Scope): TenantScope =>
+  scope.multiTenant ? { tenantId: scope.tenantId } : { allTenants: true }
 
 const visible = (scope: Scope, tenantId: string) => !scope.multiTenant || tenantId === scope.tenantId
 

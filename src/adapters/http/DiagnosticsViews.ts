@@ -1,5 +1,6 @@
 import { Option } from "effect"
 import type { AuditEvent, Installation, Resolution } from "../../ports/InstallationRegistry.js"
+import { effectiveHealth } from "../installations/ResolveRules.js"
 
 /**
  * The public JSON shapes of the admin diagnostics API (spec platforms-slack-feishu §4
@@ -90,16 +91,6 @@ export const auditView = (event: AuditEvent) => ({
   details: redactRecord(event.details)
 })
 
-/**
- * Effective health (§4): `metadata.health.state` lower-cased; else `revoked` for a revoked
- * record; else "" (counted as `ok`).
- */
-export const effectiveHealth = (installation: Installation): string => {
-  const state = Option.match(installation.health, { onNone: () => "", onSome: (h) => h.state.trim().toLowerCase() })
-  if (state !== "") return state
-  return installation.status === "revoked" ? "revoked" : ""
-}
-
 const countBy = (values: ReadonlyArray<string>): Record<string, number> => {
   const counts: Record<string, number> = {}
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1
@@ -107,7 +98,8 @@ const countBy = (values: ReadonlyArray<string>): Record<string, number> => {
 }
 
 /**
- * `diagnostics(tenant)`: counts over the tenant's installations. `audit_events` counts the
+ * `diagnostics(tenant)`: counts over the tenant's installations, health as resolution reads it
+ * (ResolveRules.ts `effectiveHealth`, "" counted as `ok`). `audit_events` counts the
  * tenant's events (the reference counted every tenant's, bug 27), at most the 500 the trail holds.
  */
 export const diagnosticsView = (installations: ReadonlyArray<Installation>, auditEvents: number) => ({

@@ -115,13 +115,26 @@ const serveOptions = { disableLogger: true, disableListenLog: true } as const
 const nodeServer = (options: OperatorServerOptions) =>
   NodeHttpServer.layer(() => createServer(), { host: options.bind, port: options.port })
 
+/** Every route the options turn on, served on one node server; absent optional routes are `Layer.empty`. */
+const operatorServer = (options: OperatorServerOptions) =>
+  HttpLayerRouter.serve(
+    Layer.mergeAll(
+      operatorRoutes(options),
+      options.mediaPath === undefined ? Layer.empty : operatorMediaRoutes(options.mediaPath),
+      options.diagnostics === undefined ? Layer.empty : diagnosticsRoutes(options.diagnostics)
+    ),
+    serveOptions
+  ).pipe(Layer.provide(nodeServer(options)))
+
+type OperatorServerLayer = ReturnType<typeof operatorServer>
+
 /**
  * What the server needs from the app: always Backend, StoreProbe and PlatformHealth, plus the
  * ports of the optional routes that `O` turns on. (`bind` is in each test so the object types
  * are not "weak", which would make every options object fail the `extends`.)
  */
 export type OperatorServerRequirements<O extends OperatorServerOptions> =
-  | Layer.Layer.Context<ReturnType<typeof withoutMedia>>
+  | Exclude<Layer.Layer.Context<OperatorServerLayer>, MediaStore | InstallationRegistry>
   | (O extends { readonly bind: string; readonly mediaPath?: undefined } ? never : MediaStore)
   | (O extends { readonly bind: string; readonly diagnostics?: undefined } ? never : InstallationRegistry)
 
@@ -129,31 +142,8 @@ export type OperatorServerRequirements<O extends OperatorServerOptions> =
  * The operator server as a Layer; it needs the Backend, StoreProbe and PlatformHealth ports from
  * the app, MediaStore when `mediaPath` is given and InstallationRegistry when `diagnostics` is.
  */
-export function OperatorServerLive<const O extends OperatorServerOptions>(
+export const OperatorServerLive = <const O extends OperatorServerOptions>(
   options: O
-): Layer.Layer<never, Layer.Layer.Error<ReturnType<typeof withoutMedia>>, OperatorServerRequirements<O>> {
-  const server = options.diagnostics === undefined ? withoutDiagnostics(options) : withDiagnostics(options, options.diagnostics)
-  // The union of the branches is wider than `OperatorServerRequirements<O>` only in what `O` rules out.
-  return server as Layer.Layer<never, Layer.Layer.Error<ReturnType<typeof withoutMedia>>, OperatorServerRequirements<O>>
-}
-
-const withoutDiagnostics = (options: OperatorServerOptions) =>
-  options.mediaPath === undefined ? withoutMedia(options) : withMedia({ ...options, mediaPath: options.mediaPath })
-
-const withDiagnostics = (options: OperatorServerOptions, diagnostics: DiagnosticsOptions) =>
-  HttpLayerRouter.serve(
-    Layer.mergeAll(
-      operatorRoutes(options),
-      diagnosticsRoutes(diagnostics),
-      options.mediaPath === undefined ? Layer.empty : operatorMediaRoutes(options.mediaPath)
-    ),
-    serveOptions
-  ).pipe(Layer.provide(nodeServer(options)))
-
-const withoutMedia = (options: OperatorServerOptions) =>
-  HttpLayerRouter.serve(operatorRoutes(options), serveOptions).pipe(Layer.provide(nodeServer(options)))
-
-const withMedia = (options: OperatorServerOptions & { readonly mediaPath: string }) =>
-  HttpLayerRouter.serve(Layer.mergeAll(operatorRoutes(options), operatorMediaRoutes(options.mediaPath)), serveOptions).pipe(
-    Layer.provide(nodeServer(options))
-  )
+): Layer.Layer<never, Layer.Layer.Error<OperatorServerLayer>, OperatorServerRequirements<O>> =>
+  // The composed layer names every optional port; `O` rules out those whose routes are absent.
+  operatorServer(options) as Layer.Layer<never, Layer.Layer.Error<OperatorServerLayer>, OperatorServerRequirements<O>>

@@ -5,7 +5,8 @@ import {
   type InstallationHealth,
   InstallationRegistry,
   type RegistryError,
-  type Resolution
+  type Resolution,
+  type TenantScope
 } from "../../ports/InstallationRegistry.js"
 import {
   clampAuditLimit,
@@ -17,10 +18,11 @@ import {
   normalizeTokens,
   notFound,
   requireField,
-  tokenRef
+  tokenRef,
+  UNRESOLVABLE_HEALTH
 } from "./Normalize.js"
 import { AUDIT_CAP, byRecordOrder, type RegistryBackend } from "./RegistryBackend.js"
-import { selectInstallation, staleRef } from "./ResolveRules.js"
+import { effectiveHealth, selectInstallation, staleRef } from "./ResolveRules.js"
 import type { SecretVault } from "./SecretVault.js"
 
 /**
@@ -36,8 +38,9 @@ import type { SecretVault } from "./SecretVault.js"
  *   dead or erased: a reinstall, i.e. an upsert with fresh tokens, comes first).
  * - recordHealth with the same state and reason as now writes nothing and audits nothing, so a
  *   "resolved ok" on every reply does not flood the audit trail.
- * - list and audit apply the tenant filter only in multi-tenant mode (single-tenant mode has one
- *   tenant as far as callers are concerned), like get.
+ * - get, list and audit read one tenant in multi-tenant mode: the one asked for, `default` when
+ *   none is named (as resolve and upsert), every tenant only with `allTenants: true`. Single-tenant
+ *   mode has one tenant as far as callers are concerned: tenant ids never filter there.
  * Every mutation runs under one lock and in one backend transaction.
  */
 export interface RegistryOptions {
@@ -182,6 +185,9 @@ export const makeInstallationRegistry = (
         yield* mutate(Effect.gen(function*() {
           const previous = yield* existing(id)
           if (Option.exists(previous.health, (h) => h.state === code && h.reason === reason)) return
+          // Fail closed: a revoked or refused token is cleared only by activating the installation
+          // again (a reinstall), never by a later health report (a 429, a call that was in flight).
+          if (UNRESOLVABLE_HEALTH.has(effectiveHealth(previous)) && !UNRESOLVABLE_HEALTH.has(code)) return
           const now = yield* Clock.currentTimeMillis
           const record: Installation = { ...previous, health: Option.some(healthOf(code, reason, now)), updatedAtMillis: now }
           yield* backend.save(record)
@@ -216,18 +222,22 @@ export const makeInstallationRegistry = (
         return ok
       })
 
-    const get: InstallationRegistry["Type"]["get"] = (installationId, tenantId) =>
+    /** The tenant a read is limited to, or undefined for every tenant (port: TenantScope). */
+    const readScope = (scope: TenantScope = {}): Effect.Effect<string | undefined, RegistryError> =>
+      !options.multiTenant || scope.allTenants === true ? Effect.succeed(undefined) : normalizeTenant(scope.tenantId)
+
+    const get: InstallationRegistry["Type"]["get"] = (installationId, scope) =>
       Effect.gen(function*() {
         const id = yield* requireField("installation_id", installationId)
-        const tenant = tenantId === undefined ? undefined : yield* normalizeTenant(tenantId)
+        const tenant = yield* readScope(scope)
         const record = yield* backend.find(id)
-        return options.multiTenant && tenant !== undefined ? Option.filter(record, (r) => r.tenantId === tenant) : record
+        return tenant === undefined ? record : Option.filter(record, (r) => r.tenantId === tenant)
       })
 
     const list: InstallationRegistry["Type"]["list"] = (filter = {}) =>
       Effect.gen(function*() {
         const platform = filter.platform === undefined ? undefined : yield* normalizePlatform(filter.platform)
-        const tenant = filter.tenantId === undefined || !options.multiTenant ? undefined : yield* normalizeTenant(filter.tenantId)
+        const tenant = yield* readScope(filter)
         const workspace = filter.workspaceId?.trim()
         const records = yield* backend.all
         return records
@@ -241,7 +251,7 @@ export const makeInstallationRegistry = (
 
     const auditTrail: InstallationRegistry["Type"]["audit"] = (filter = {}) =>
       Effect.gen(function*() {
-        const tenant = filter.tenantId === undefined || !options.multiTenant ? undefined : yield* normalizeTenant(filter.tenantId)
+        const tenant = yield* readScope(filter)
         return yield* backend.auditTrail({
           installationId: filter.installationId?.trim() || undefined,
           tenantId: tenant,

@@ -18,11 +18,9 @@ export interface MemoryRegistryState {
 
 const secretKey = (tenantId: string, ref: string) => `${tenantId}\u0000${ref}`
 
-export const makeMemoryBackend = (state: MemoryRegistryState = {
-  records: new Map(),
-  secrets: new Map(),
-  audit: []
-}): RegistryBackend => ({
+export const emptyMemoryState = (): MemoryRegistryState => ({ records: new Map(), secrets: new Map(), audit: [] })
+
+export const makeMemoryBackend = (state: MemoryRegistryState = emptyMemoryState()): RegistryBackend => ({
   find: (id) => Effect.sync(() => Option.fromNullable(state.records.get(id))),
   byWorkspace: (platform, workspaceId) =>
     Effect.sync(() => [...state.records.values()].filter((r) => r.platform === platform && r.workspaceId === workspaceId)),
@@ -65,11 +63,28 @@ const restore = <K, V>(target: Map<K, V>, snapshot: Map<K, V>) => {
   for (const [k, v] of snapshot) target.set(k, v)
 }
 
+/** A memory registry over rows the caller can reach: `state`, and `seal` to place a stored secret. */
+export interface MemoryRegistry {
+  readonly registry: InstallationRegistry["Type"]
+  readonly state: MemoryRegistryState
+  /** Stores `value` sealed for `tenantId` and `ref` as the registry would (seeding rows directly). */
+  readonly seal: (tenantId: string, ref: string, value: string) => void
+}
+
+export const makeMemoryRegistry = (
+  options: Partial<RegistryOptions> = {},
+  state: MemoryRegistryState = emptyMemoryState()
+): Effect.Effect<MemoryRegistry, RegistryError> =>
+  Effect.gen(function*() {
+    const vault = makeSecretVault(randomVaultKey())
+    const registry = yield* makeInstallationRegistry(makeMemoryBackend(state), vault, { multiTenant: options.multiTenant ?? false })
+    const seal = (tenantId: string, ref: string, value: string) =>
+      void state.secrets.set(secretKey(tenantId, ref), vault.seal({ tenantId, ref }, value))
+    return { registry, state, seal }
+  })
+
 export const InstallationRegistryMemory = {
   /** A fresh in-memory registry each time the layer is built (single-tenant unless asked). */
   layer: (options: Partial<RegistryOptions> = {}): Layer.Layer<InstallationRegistry, RegistryError> =>
-    Layer.effect(
-      InstallationRegistry,
-      makeInstallationRegistry(makeMemoryBackend(), makeSecretVault(randomVaultKey()), { multiTenant: options.multiTenant ?? false })
-    )
+    Layer.effect(InstallationRegistry, Effect.map(makeMemoryRegistry(options), (m) => m.registry))
 }

@@ -18,12 +18,16 @@ export type Rejected = {
 
 export type Candidate = { readonly ok: true; readonly installation: Installation }
 
-/** A record's effective health: its health state, else `revoked` for a revoked status, else "". */
-export const effectiveHealth = (record: Installation): string =>
-  Option.match(record.health, {
-    onSome: (health) => health.state.toLowerCase(),
-    onNone: () => (record.status === "revoked" ? "revoked" : "")
-  })
+/**
+ * A record's effective health (§4): its health state, trimmed and lower-cased, else `revoked` for
+ * a revoked status, else "" (counted as `ok`). Resolution, recordHealth and the diagnostics counts
+ * all read it from here.
+ */
+export const effectiveHealth = (record: Installation): string => {
+  const state = Option.match(record.health, { onNone: () => "", onSome: (h) => h.state.trim().toLowerCase() })
+  if (state !== "") return state
+  return record.status === "revoked" ? "revoked" : ""
+}
 
 const reject = (rejectReason: ResolveRejection, auditCode: string, healthCode: string): Rejected => ({
   ok: false,

@@ -3,10 +3,11 @@ import { inboundCounter } from "../../domain/model/Metrics.js"
 
 /**
  * Inbound Slack outcomes (`openclaw_connector_inbound_events_total{platform="slack"}`):
- * handled, duplicate (same event id, retry or message/app_mention twin), refused (replay store
- * down), malformed, unauthenticated (signature), stale (timestamp window), ignored (not for the
- * bot: bots, edits, chatter without a mention), unbound (no installation/token for the
- * workspace: nothing ran), lifecycle, error (defect).
+ * handled, duplicate (a message key already claimed: a retry, a redelivery or the
+ * message/app_mention twin; or a lifecycle event already recorded), refused (replay store down),
+ * malformed, unauthenticated (signature), stale (timestamp window), ignored (not for the bot:
+ * bots, edits, chatter without a mention), unbound (no installation/token for the workspace:
+ * nothing ran), lifecycle, error (defect).
  */
 export const SLACK_OUTCOMES = [
   "handled", "duplicate", "refused", "malformed", "unauthenticated", "stale", "ignored", "unbound", "lifecycle", "error"

@@ -16,7 +16,8 @@ import type { SlackApi, SlackCall, SlackCallError } from "./SlackApi.js"
  *    legacy token belongs to (learned once with `auth.test`). Bug 9 fixed: a revoked, inactive or
  *    unhealthy record never falls back to the legacy token, and neither does another workspace.
  * 3. Otherwise no token: the caller drops the reply (logged and counted).
- * `tokens_revoked` / `app_uninstalled` for the legacy workspace close it until restart.
+ * `tokens_revoked` / `app_uninstalled` for the legacy workspace close it until restart, and so does
+ * an auth.test that refuses the token (it is not asked again for every event).
  *
  * Health: each call's outcome is recorded in PlatformHealth (installation = team id); for a
  * registry installation an auth failure also marks the record `invalid_token` (it then stops
@@ -85,6 +86,8 @@ export const makeSlackCredentials = (
     const { api } = options
     const botIds = new Map<string, string>()
     let legacyIdentity: { readonly teamId: string; readonly userId: string } | undefined
+    /** auth.test refused the legacy token (`invalid_auth`...): it cannot start working without a restart. */
+    let legacyRefused = false
     const revokedLegacyTeams = new Set<string>()
 
     const registryHealth = (credential: SlackCredential, state: string, reason: string) =>
@@ -124,12 +127,19 @@ export const makeSlackCredentials = (
     const legacyFor = (teamId: string, token: Redacted.Redacted<string>) =>
       Effect.gen(function*() {
         if (revokedLegacyTeams.has(teamId)) return { _tag: "Missing", reason: "legacy_token_revoked", transient: false } as Resolved
+        if (legacyRefused) return { _tag: "Missing", reason: "legacy_token_unverified", transient: false } as Resolved
         if (legacyIdentity === undefined) {
           const probe: SlackCredential = { teamId, token, installationId: undefined, health: "", botUserId: undefined }
           const identity = yield* Effect.either(authTest(probe))
           if (identity._tag === "Left") {
-            yield* Effect.logWarning(`Slack legacy bot token could not be checked with auth.test (${identity.left.code})`)
-            return { _tag: "Missing", reason: "legacy_token_unverified", transient: identity.left.reason !== "auth-invalid" } as Resolved
+            const transient = identity.left.reason !== "auth-invalid"
+            // Slack refused the token itself: remembered (until restart), not asked again per event.
+            legacyRefused = !transient
+            yield* Effect.logWarning(
+              `Slack legacy bot token could not be checked with auth.test (${identity.left.code})` +
+                (transient ? "" : "; it stays refused until the connector restarts with another token")
+            )
+            return { _tag: "Missing", reason: "legacy_token_unverified", transient } as Resolved
           }
           legacyIdentity = identity.right
           if (USER_ID.test(identity.right.userId)) botIds.set(identity.right.teamId, identity.right.userId)

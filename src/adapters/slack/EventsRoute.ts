@@ -1,5 +1,5 @@
 import { Cause, Clock, Effect, Either, Exit, type Redacted } from "effect"
-import { admitInbound, type InboundEvent, runAdmitted } from "../../domain/ingress/Ingress.js"
+import { type InboundEvent, runAdmitted } from "../../domain/ingress/Ingress.js"
 import { Texts } from "../../domain/render/Texts.js"
 import { field, isRecord, type JsonRecord } from "../../domain/render/Values.js"
 import type { InstallationRegistry } from "../../ports/InstallationRegistry.js"
@@ -10,7 +10,7 @@ import type { RawRequest, RawResponse, WebhookRoute } from "../http/WebhookServe
 import type { WebhookServices } from "../http/WebhookServices.js"
 import { countSlack } from "./Counters.js"
 import type { SlackCredential, SlackCredentials } from "./Credentials.js"
-import { filterEvent, planMessage, type SlackMessage, text, workspaceOf } from "./Events.js"
+import { filterEvent, messageKeyOf, planMessage, type SlackMessage, text, workspaceOf } from "./Events.js"
 import { handleLifecycle, LIFECYCLE_EVENTS, type LifecycleEvent } from "./Lifecycle.js"
 import { postReply } from "./Outbox.js"
 import { signedRequestOf, verifySlackSignature } from "./Signature.js"
@@ -20,20 +20,26 @@ import { signedRequestOf, verifySlackSignature } from "./Signature.js"
  * 1. `v0` signature over the raw bytes within 300 s, before anything is decoded: else 401
  *    `Invalid signature`. 2. A JSON object: else 400. 3. `url_verification` -> `{"challenge"}`.
  * 4. Lifecycle (`app_uninstalled`, `tokens_revoked`, top-level `app_rate_limited`) -> registry
- *    health for that workspace only (Lifecycle.ts); 503 when the registry cannot record it.
- * 5. `event_callback` needs an `event_id`: else 400. The key `slack:event:<team>:<event id>` is
- *    claimed in the ReplayStore for an hour (Slack's retries, `X-Slack-Retry-Num`, come up to
- *    ~6 minutes after the first delivery, beyond the reference's 300 s window): a duplicate or a
- *    retry of a known event is acknowledged 200 without running; a store that cannot claim gets
- *    503 (Slack retries; nothing ran).
- * 6. Bots, edits and foreign events are acknowledged and skipped. The workspace's token is
- *    resolved: a registry that cannot answer gets 503 with the key released (Slack's retry runs
- *    it); a workspace without a usable installation runs nothing (fail closed).
- * 7. 200 `OK` (Slack waits 3 s), then, behind the answer: the workspace's bot user id (unknown:
- *    shared conversations are skipped, never fail open); the mention gate; the message key
- *    `slack:msg:<team>:<channel>:<ts>` claimed, so the `message` and `app_mention` twins of one
- *    message run once; the command runs and its reply goes to the channel, in the thread
- *    (`thread_ts` or, with reply-in-thread, the message's own `ts`).
+ *    health for that workspace only (Lifecycle.ts); 503 when the registry cannot record it. Their
+ *    event key `slack:event:<team>:<event id>` is claimed so a redelivery (Slack retries up to ~6
+ *    minutes later) cannot revoke a workspace reinstalled meanwhile; a replay store that cannot
+ *    claim does not hold a revocation back (it is recorded, without dedupe).
+ * 5. `event_callback` needs an `event_id`: else 400.
+ * 6. The pure filters (Events.ts `filterEvent`) before any I/O: bots, edits and foreign events
+ *    are acknowledged and skipped, having touched no store.
+ * 7. The message key `slack:msg:<team>:<channel>:<ts>` is claimed in the ReplayStore for an hour
+ *    before answering: it covers Slack's retries (`X-Slack-Retry-Num`, beyond the reference's
+ *    300 s window) and the `message` / `app_mention` twins of one message, which are acknowledged
+ *    200 without running. A store that cannot claim gets 503 (Slack retries; nothing ran). This
+ *    is the only claim a message takes, and it is taken before the 200: after a 200 Slack never
+ *    redelivers, so nothing that can fail for want of a store may come after it.
+ * 8. The workspace's token is resolved: a registry that cannot answer gets 503 with the key
+ *    released (Slack's retry runs it); a workspace without a usable installation runs nothing
+ *    (fail closed).
+ * 9. 200 `OK` (Slack waits 3 s), then, behind the answer: the workspace's bot user id (unknown:
+ *    shared conversations are skipped, never fail open), the mention gate, the command and its
+ *    reply in the channel, in the thread (`thread_ts` or, with reply-in-thread, the message's own
+ *    `ts`). A shutdown before or during that work releases the key (ProcessingGate `giveBack`).
  */
 export type SlackRouteRequirements = WebhookServices | InstallationRegistry
 
@@ -74,6 +80,7 @@ export interface SlackEventPipeline {
 
 export const SLACK_REPLAY_TTL_MILLIS = 60 * 60 * 1000
 const OK: RawResponse = { status: 200, body: "OK" }
+const UNAVAILABLE: RawResponse = { status: 503, body: "Service Unavailable" }
 const EVENT_ID = /^[A-Za-z0-9._-]{1,128}$/
 
 const headerOf = (request: RawRequest, name: string): string => {
@@ -109,38 +116,53 @@ export const makeSlackEventPipeline = (options: SlackEventPipelineOptions): Effe
         if (Either.isLeft(done)) {
           yield* countSlack("refused")
           yield* Effect.logWarning(`Slack ${kind} for ${teamId} not recorded: registry ${done.left.reason}`)
-          return { status: 503, body: "Service Unavailable" } satisfies RawResponse
+          return UNAVAILABLE
         }
         yield* countSlack("lifecycle")
         return OK
       })
 
-    /** Everything after the acknowledgement; the event key is held (claimed) on entry. */
-    const processMessage = (message: SlackMessage, credential: SlackCredential, eventKey: string) =>
+    /**
+     * Lifecycle events, once per event id (see the module comment). Without an id or a workspace
+     * there is nothing to key on; the handling is idempotent anyway, the key only guards a
+     * redelivery that would undo a reinstall.
+     */
+    const lifecycleOnce = (kind: LifecycleEvent, teamId: string, event: unknown, eventId: string) =>
       Effect.gen(function*() {
-        const teamId = message.teamId
+        if (!EVENT_ID.test(teamId) || !EVENT_ID.test(eventId)) return yield* lifecycle(kind, teamId, event)
+        const key = `slack:event:${teamId}:${eventId}`
+        const claim = yield* Effect.either(Effect.flatMap(ReplayStore, (store) => store.claim(key, ttl)))
+        if (Either.isLeft(claim)) {
+          yield* Effect.logWarning(`Slack ${kind} recorded without dedupe: replay store unavailable (${claim.left.reason})`)
+          return yield* lifecycle(kind, teamId, event)
+        }
+        if (!isAccepted(claim.right)) {
+          yield* countSlack("duplicate")
+          yield* Effect.logInfo(`Slack ${kind} event ${eventId} acknowledged without running: ${claim.right}`)
+          return OK
+        }
+        const response = yield* lifecycle(kind, teamId, event).pipe(Effect.onInterrupt(() => settle(key, "release")))
+        yield* settle(key, response.status === 200 ? "commit" : "release")
+        return response
+      })
+
+    /** Everything after the acknowledgement; the message key is held (claimed) on entry. */
+    const processMessage = (message: SlackMessage, credential: SlackCredential, messageKey: string) =>
+      Effect.gen(function*() {
         const botUserId = yield* credentials.botUserIdOf(credential)
         const plan = planMessage(message, botUserId, options)
         if (plan._tag === "Skip") {
-          yield* settle(eventKey, "commit")
-          yield* countSlack("ignored")
-          return plan.reason === "bot-id-unknown"
-            ? yield* Effect.logWarning(`Slack message in ${message.channelId} skipped: bot user id of workspace ${teamId} unknown`)
-            : yield* Effect.logDebug(`Slack message skipped: ${plan.reason}`)
+          // Both twins of a message plan alike (an app_mention is a mention in the text), so the
+          // skip is final for the key.
+          yield* settle(messageKey, "commit")
+          yield* plan.reason === "bot-id-unknown"
+            ? Effect.logWarning(`Slack message in ${message.channelId} skipped: bot user id of workspace ${message.teamId} unknown`)
+            : Effect.logDebug(`Slack message skipped: ${plan.reason}`)
+          return yield* countSlack("ignored")
         }
-        const inbound: InboundEvent = { request: plan.request, eventKey: plan.messageKey, replayTtlMillis: ttl }
-        const admission = yield* Effect.either(admitInbound(inbound))
-        if (Either.isLeft(admission)) {
-          yield* settle(eventKey, "release")
-          yield* countSlack("refused")
-          return yield* Effect.logWarning(`Slack message not run: replay store unavailable (${admission.left.reason})`)
-        }
-        yield* settle(eventKey, "commit")
-        if (admission.right._tag === "Duplicate") {
-          yield* countSlack("duplicate")
-          return yield* Effect.logDebug(`Slack message ${plan.messageKey} already handled (${admission.right.outcome})`)
-        }
+        const inbound: InboundEvent = { request: plan.request, eventKey: messageKey, replayTtlMillis: ttl }
         const conversation = { channelId: plan.request.channelId, threadTs: plan.request.threadId }
+        // handle -> commit (a defect releases the key); the claim was taken before the answer.
         const exit = yield* Effect.exit(runAdmitted(inbound))
         if (Exit.isFailure(exit)) {
           yield* countSlack("error")
@@ -165,19 +187,26 @@ export const makeSlackEventPipeline = (options: SlackEventPipelineOptions): Effe
       }
       const teamId = workspaceOf(payload, event)
       const eventType = text(event, "type")
-      if (LIFECYCLE_EVENTS.has(eventType)) return yield* lifecycle(eventType as LifecycleEvent, teamId, event)
       const eventId = text(payload, "event_id")
+      if (LIFECYCLE_EVENTS.has(eventType)) return yield* lifecycleOnce(eventType as LifecycleEvent, teamId, event, eventId)
       if (!EVENT_ID.test(eventId)) {
         yield* countSlack("malformed")
         return { status: 400, body: "Missing event_id" } satisfies RawResponse
       }
-      const eventKey = `slack:event:${teamId}:${eventId}`
+      // Pure, before any store I/O: what is not a person's message is acknowledged and dropped.
+      const filtered = filterEvent(teamId, event)
+      if (filtered._tag === "Skip") {
+        yield* countSlack(filtered.reason === "malformed" ? "malformed" : "ignored")
+        yield* Effect.logDebug(`Slack event skipped: ${filtered.reason}`)
+        return OK
+      }
+      const messageKey = messageKeyOf(filtered.message)
       const store = yield* ReplayStore
-      const claim = yield* Effect.either(store.claim(eventKey, ttl))
+      const claim = yield* Effect.either(store.claim(messageKey, ttl))
       if (Either.isLeft(claim)) {
         yield* countSlack("refused")
         yield* Effect.logWarning("Slack event refused: replay store unavailable", claim.left.reason)
-        return { status: 503, body: "Service Unavailable" } satisfies RawResponse
+        return UNAVAILABLE
       }
       if (!isAccepted(claim.right)) {
         yield* countSlack("duplicate")
@@ -186,24 +215,28 @@ export const makeSlackEventPipeline = (options: SlackEventPipelineOptions): Effe
         return OK
       }
       if (retry.num !== "") yield* Effect.logInfo(`Slack retry ${retry.num} of event ${eventId} runs: its first delivery was not handled`)
-      const filtered = filterEvent(teamId, event)
-      if (filtered._tag === "Skip") {
-        yield* settle(eventKey, "commit")
-        yield* countSlack(filtered.reason === "malformed" ? "malformed" : "ignored")
-        yield* Effect.logDebug(`Slack event skipped: ${filtered.reason}`)
-        return OK
-      }
-      // The workspace's installation before the answer: a registry that cannot answer gets 503
-      // (Slack retries later); a workspace without a usable installation runs nothing (fail closed).
-      const resolved = yield* credentials.resolve(teamId)
-      if (resolved._tag === "Missing") {
-        yield* settle(eventKey, resolved.transient ? "release" : "commit")
-        yield* countSlack(resolved.transient ? "refused" : "unbound")
-        yield* Effect.logWarning(`Slack message from workspace ${teamId} not handled: no usable installation (${resolved.reason})`)
-        return resolved.transient ? { status: 503, body: "Service Unavailable" } satisfies RawResponse : OK
-      }
-      return yield* gate.answerThen(OK, processMessage(filtered.message, resolved.credential, eventKey))
+      // Interrupted before the answer (shutdown): the key goes back, so Slack's retry runs it.
+      return yield* answerClaimed(filtered.message, messageKey).pipe(Effect.onInterrupt(() => settle(messageKey, "release")))
     })
+
+    /**
+     * The answer for a message whose key is claimed. The workspace's installation comes before it:
+     * a registry that cannot answer gets 503 (Slack retries later); a workspace without a usable
+     * installation runs nothing (fail closed).
+     */
+    const answerClaimed = (message: SlackMessage, messageKey: string) =>
+      Effect.gen(function*() {
+        const resolved = yield* credentials.resolve(message.teamId)
+        if (resolved._tag === "Missing") {
+          yield* settle(messageKey, resolved.transient ? "release" : "commit")
+          yield* countSlack(resolved.transient ? "refused" : "unbound")
+          yield* Effect.logWarning(
+            `Slack message from workspace ${message.teamId} not handled: no usable installation (${resolved.reason})`
+          )
+          return resolved.transient ? UNAVAILABLE : OK
+        }
+        return yield* gate.answerThen(OK, processMessage(message, resolved.credential, messageKey), settle(messageKey, "release"))
+      })
 
     return { process: processPayload } satisfies SlackEventPipeline
   })

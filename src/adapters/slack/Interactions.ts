@@ -50,7 +50,7 @@ export interface SlackInteractionPipeline {
   readonly process: (payload: JsonRecord) => Effect.Effect<RawResponse, never, SlackRouteRequirements>
 }
 
-export const UNAVAILABLE_TEXT = "[Error] Service temporarily unavailable. Please try again."
+export const UNAVAILABLE_TEXT = Texts.unavailable
 
 const ACK: RawResponse = { status: 200, body: "" }
 const SLACK_ID = /^[A-Za-z0-9._-]{1,64}$/

@@ -41,7 +41,8 @@ export const handleLifecycle = (
     if (kind === "tokens_revoked" && !revokesBotTokens(event)) {
       return yield* Effect.logInfo(`Slack tokens_revoked for workspace ${teamId} names user tokens only; bot installation unchanged`)
     }
-    const records = (yield* registry.list({ platform: "slack", workspaceId: teamId })).filter((r) => r.workspaceId === teamId)
+    // Every tenant's record of the workspace: Slack says the workspace's tokens are dead (fail closed).
+    const records = yield* registry.list({ platform: "slack", workspaceId: teamId, allTenants: true })
     for (const record of records) {
       switch (kind) {
         case "app_uninstalled":

@@ -1,5 +1,6 @@
-import { ErrorCode, type Logger, LogLevel, WebClient } from "@slack/web-api"
+import { type Logger, LogLevel, WebClient } from "@slack/web-api"
 import { Effect, Redacted, Schema } from "effect"
+import { sdkFailureOf } from "./SlackErrors.js"
 
 /**
  * The OAuth v2 code exchange (`oauth.v2.access`, spec platforms-slack-feishu §2.8 step 5) through
@@ -59,9 +60,6 @@ const AccessAnswer = Schema.Struct({
 
 /** Slack team ids are short alphanumerics (`T0123ABC`); anything else is not a workspace id we trust. */
 const TEAM_ID = /^[A-Za-z0-9_-]{1,64}$/
-const SAFE_CODE = /^[a-z0-9_.]{1,64}$/
-
-const safeCode = (text: unknown): string => (typeof text === "string" && SAFE_CODE.test(text) ? text : "unrecognised")
 
 /** Silences the SDK's own logger: its messages may carry request details we do not want in logs. */
 const silent: Logger = {
@@ -75,20 +73,20 @@ const silent: Logger = {
 }
 
 const classify = (error: unknown): OAuthExchangeError => {
-  const e = error as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown } | undefined
-  switch (e?.code) {
-    case ErrorCode.PlatformError:
-      return new OAuthExchangeError({ reason: "rejected", code: safeCode(e.data?.error) })
-    case ErrorCode.HTTPError:
+  const failure = sdkFailureOf(error)
+  switch (failure._tag) {
+    case "Platform":
+      return new OAuthExchangeError({ reason: "rejected", code: failure.code })
+    case "Http":
       return new OAuthExchangeError({
-        reason: typeof e.statusCode === "number" && e.statusCode >= 500 ? "unreachable" : "rejected",
-        code: `http_${typeof e.statusCode === "number" ? e.statusCode : "unknown"}`
+        reason: failure.status >= 500 ? "unreachable" : "rejected",
+        code: `http_${failure.status === 0 ? "unknown" : failure.status}`
       })
-    case ErrorCode.RateLimitedError:
+    case "RateLimited":
       return new OAuthExchangeError({ reason: "unreachable", code: "ratelimited" })
-    case ErrorCode.RequestError:
+    case "Unreachable":
       return new OAuthExchangeError({ reason: "unreachable", code: "unreachable" })
-    default:
+    case "Unexpected":
       return new OAuthExchangeError({ reason: "malformed", code: "unexpected_answer" })
   }
 }

@@ -4,6 +4,7 @@ import type { SlackConfig } from "../config/Slack.js"
 import type { RawResponse, WebhookRoute } from "../http/WebhookServer.js"
 import { exchangeCode, type OAuthGrant } from "./OAuthExchange.js"
 import { makeOAuthStates } from "./OAuthState.js"
+import { safeCode } from "./SlackErrors.js"
 
 /**
  * The Slack OAuth v2 install flow as routes of the Slack webhook server (spec
@@ -84,15 +85,14 @@ const page = (status: number, body: string): RawResponse => ({ status, body: `${
 /** Bounds on what a callback may carry before anything is looked up. */
 const MAX_CODE_LENGTH = 512
 const MAX_STATE_LENGTH = 128
-/** A Slack error word that may be logged as is. */
-const SAFE_WORD = /^[a-z0-9_.]{1,64}$/
 
 /** Upsert + activate the workspace's installation; returns its id. */
 const install = (grant: OAuthGrant, transportMode: string) =>
   Effect.gen(function*() {
     const registry = yield* InstallationRegistry
     const installationId = `slack:${grant.teamId}`
-    const previous = yield* registry.get(installationId)
+    // The id names the workspace's record in whichever tenant it lives (the upsert puts it in `default`).
+    const previous = yield* registry.get(installationId, { allTenants: true })
     yield* registry.upsert({
       platform: "slack",
       workspaceId: grant.teamId,
@@ -137,7 +137,7 @@ export const slackOAuthRoutes = (options: SlackOAuthOptions): ReadonlyArray<Webh
         if (state !== "" && state.length <= MAX_STATE_LENGTH) yield* states.consume(state)
         const word = error.trim()
         const cancelled = word === "access_denied"
-        yield* Effect.logInfo(`Slack OAuth install not completed (error=${SAFE_WORD.test(word) ? word : "unrecognised"})`)
+        yield* Effect.logInfo(`Slack OAuth install not completed (error=${safeCode(word)})`)
         return page(400, cancelled ? TEXTS.cancelled : TEXTS.rejected)
       }
       if (state === "" || code === "" || state.length > MAX_STATE_LENGTH || code.length > MAX_CODE_LENGTH) {

@@ -21,12 +21,14 @@ export interface OAuthStates {
 export const MAX_PENDING = 10_000
 const STATE_FORMAT = /^[A-Za-z0-9_-]{43}$/
 
-export const makeOAuthStates = (ttlMillis: number, maxPending = MAX_PENDING): OAuthStates => {
-  /** state -> issued at (epoch millis); insertion order is issue order. */
-  const pending = new Map<string, number>()
+/** `pending`: state -> issued at (epoch millis), insertion order being issue order (tests pass their own). */
+export const makeOAuthStates = (ttlMillis: number, maxPending = MAX_PENDING, pending = new Map<string, number>()): OAuthStates => {
+  const expired = (issuedAt: number, now: number) => now - issuedAt > ttlMillis
+  /** Drops expired states from the oldest on; states are in issue order, so the first live one ends it. */
   const prune = (now: number) => {
     for (const [state, issuedAt] of pending) {
-      if (now - issuedAt > ttlMillis) pending.delete(state)
+      if (!expired(issuedAt, now)) return
+      pending.delete(state)
     }
   }
   return {
@@ -47,7 +49,10 @@ export const makeOAuthStates = (ttlMillis: number, maxPending = MAX_PENDING): OA
         const state = raw.trim()
         if (!STATE_FORMAT.test(state)) return false
         // Deleting first makes the check-and-consume one step: a second caller finds nothing.
-        return pending.delete(state)
+        // Expiry is checked on the state itself too (pruning stops at the first live state).
+        const issuedAt = pending.get(state)
+        pending.delete(state)
+        return issuedAt !== undefined && !expired(issuedAt, now)
       })
   }
 }

@@ -2,6 +2,8 @@ import { Duration, Effect, Redacted, Schema } from "effect"
 import { request } from "undici"
 import { isRecord, type JsonRecord } from "../../domain/render/Values.js"
 import { jsonOrUndefined } from "../http/JsonBody.js"
+import { isNeverSent } from "../http/PlatformApi.js"
+import { kindOfCode, safeCode } from "./SlackErrors.js"
 
 /**
  * Calls to the Slack Web API (`<apiRoot><method>`, OPENCLAW_CONNECTOR_SLACK_API_ROOT, default
@@ -9,9 +11,8 @@ import { jsonOrUndefined } from "../http/JsonBody.js"
  * - The token goes in `Authorization: Bearer`, never in the URL; neither the token nor an upload
  *   URL is ever logged or put in an error.
  * - Slack answers HTTP 200 with `{"ok": false, "error": "<code>"}` for most failures: the code is
- *   classified (spec §2.5 `classify_error_health`): `invalid_auth`, `not_authed`,
- *   `account_inactive`, `token_revoked`, `token_expired` or HTTP 401/403 -> `auth-invalid`;
- *   `ratelimited` or HTTP 429 -> `rate-limited` (with `Retry-After`); 5xx and no answer ->
+ *   classified (SlackErrors.ts): a refused token or HTTP 401/403 -> `auth-invalid`; `ratelimited`
+ *   or HTTP 429 -> `rate-limited` (with `Retry-After`); Slack's own errors, 5xx and no answer ->
  *   `unreachable`; anything else -> `rejected`.
  * - Bounded by a timeout; redirects are not followed. A 429 is retried only when the caller
  *   allows retries (honouring `Retry-After`, capped); a network failure only when the request
@@ -56,20 +57,11 @@ export interface SlackApi {
   readonly upload: (url: string, bytes: Uint8Array, contentType: string) => Effect.Effect<void, SlackCallError>
 }
 
-const AUTH_ERRORS: ReadonlySet<string> = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"])
-const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
 const MAX_RETRY_AFTER_SECONDS = 10
-const CODE = /^[a-z0-9_.]{1,64}$/
 
 type Attempt =
   | { readonly _tag: "Answer"; readonly status: number; readonly body: unknown; readonly retryAfter: number | undefined }
   | { readonly _tag: "NetworkError"; readonly neverSent: boolean }
-
-const causeCode = (error: unknown): string | undefined => {
-  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined
-  const code = e?.code ?? e?.cause?.code
-  return typeof code === "string" ? code : undefined
-}
 
 const retryAfterOf = (value: string | Array<string> | undefined): number | undefined => {
   const raw = Array.isArray(value) ? value[0] : value
@@ -92,7 +84,7 @@ const send = (
   }).pipe(
     Effect.timeoutFail({ duration: Duration.millis(timeoutMillis), onTimeout: () => "timeout" as const }),
     Effect.catchAll((error) =>
-      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && NEVER_SENT.has(causeCode(error) ?? "") })
+      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && isNeverSent(error) })
     )
   )
 
@@ -105,14 +97,8 @@ const classify = (method: string, status: number, body: unknown): JsonRecord | S
   if (status < 200 || status >= 300) return fail("rejected", `http_${status}`)
   if (!isRecord(body) || typeof body["ok"] !== "boolean") return fail("malformed", "malformed_answer")
   if (body["ok"] === true) return body
-  const raw = typeof body["error"] === "string" ? body["error"] : ""
-  const code = CODE.test(raw) ? raw : "unknown"
-  if (AUTH_ERRORS.has(code)) return fail("auth-invalid", code)
-  if (code === "ratelimited" || code === "rate_limited") return fail("rate-limited", code)
-  if (code === "fatal_error" || code === "internal_error" || code === "service_unavailable" || code === "request_timeout") {
-    return fail("unreachable", code)
-  }
-  return fail("rejected", code)
+  const code = safeCode(body["error"], "unknown")
+  return fail(kindOfCode(code), code)
 }
 
 export const makeSlackApi = (options: SlackApiOptions): SlackApi => {

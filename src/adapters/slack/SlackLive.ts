@@ -9,7 +9,6 @@ import { slackInteractionsRoute } from "./Interactions.js"
 import { slackOAuthRoutes } from "./OAuthRoutes.js"
 import { makeSlackApi } from "./SlackApi.js"
 import { startSlackSocketMode } from "./SocketMode.js"
-import { appTokenProblem } from "./SocketModeClient.js"
 
 /**
  * Slack, plus its PlatformDelivery for the delivery worker. One credential resolver (registry
@@ -24,35 +23,33 @@ import { appTokenProblem } from "./SocketModeClient.js"
  *   (SocketMode.ts) and no events or interactions path is served. With OAuth on, the install and
  *   callback paths are still served on the webhook server's bind/port (the browser must reach
  *   them); without OAuth no port is opened. An app token that is missing or not `xapp-` keeps
- *   Slack off with an error log.
+ *   Slack off (config/Slack.ts says why at startup).
  *
  * Needs the core's ports, the InstallationRegistry and ChatDeliveries. Nothing is served when
  * Slack is off (config explains why at startup).
  */
-export const slackLive = (config: ConnectorConfig): Layer.Layer<never, WebhookServerError, SlackRouteRequirements | ChatDeliveries> => {
-  const slack = config.slack
-  if (!slack.enabled) return Layer.empty
-  // Events mode verifies every request with the signing secret; Socket Mode needs the app token.
-  if (slack.mode === "events" && Option.isNone(slack.signingSecret)) return Layer.empty
-  const problem = slack.mode === "socket" ? appTokenProblem(slack.appToken) : undefined
-  if (problem !== undefined) return Layer.effectDiscard(Effect.logError(`${problem} Slack stays off.`))
-  return Layer.unwrapEffect(
-    Effect.gen(function*() {
-      const credentials = yield* makeSlackCredentials({
-        api: makeSlackApi({ apiRoot: slack.apiRoot }),
-        legacyToken: slack.botToken,
-        oauthEnabled: slack.oauthEnabled
-      })
-      const inbound = slack.mode === "socket"
-        ? Option.match(slack.appToken, { onNone: () => Layer.empty, onSome: (token) => socketLayer(config, credentials, token) })
-        : Option.match(slack.signingSecret, { onNone: () => Layer.empty, onSome: (secret) => eventsLayer(config, credentials, secret) })
-      const delivery = Layer.effectDiscard(
-        Effect.flatMap(ChatDeliveries, (deliveries) => deliveries.register(makeSlackDelivery({ credentials })))
-      )
-      return Layer.merge(inbound, delivery)
-    })
-  )
-}
+export const slackLive = (config: ConnectorConfig): Layer.Layer<never, WebhookServerError, SlackRouteRequirements | ChatDeliveries> =>
+  // `inbound` is Some exactly when Slack is enabled, with the credential its transport needs
+  // (checked once, in config/Slack.ts).
+  Option.match(config.slack.inbound, {
+    onNone: () => Layer.empty,
+    onSome: (inbound) =>
+      Layer.unwrapEffect(Effect.gen(function*() {
+        const slack = config.slack
+        const credentials = yield* makeSlackCredentials({
+          api: makeSlackApi({ apiRoot: slack.apiRoot }),
+          legacyToken: slack.botToken,
+          oauthEnabled: slack.oauthEnabled
+        })
+        const transport = inbound.mode === "socket"
+          ? socketLayer(config, credentials, inbound.appToken)
+          : eventsLayer(config, credentials, inbound.signingSecret)
+        const delivery = Layer.effectDiscard(
+          Effect.flatMap(ChatDeliveries, (deliveries) => deliveries.register(makeSlackDelivery({ credentials })))
+        )
+        return Layer.merge(transport, delivery)
+      }))
+  })
 
 const oauthRoutes = (config: ConnectorConfig) =>
   // OAuth install + callback, only when the client id and secret are set.

@@ -10,11 +10,12 @@ import { handleEnvelope } from "./SocketModeEnvelopes.js"
  * over the app-level WebSocket instead of HTTP, and run through exactly the pipelines of the
  * events and interactions routes (EventsRoute.ts, Interactions.ts) with the same credentials, so
  * dedupe, the mention gate, lifecycle events, presses and replies behave as in events mode.
- * Envelopes are acknowledged before they run (SocketModeEnvelopes.ts); the connection, its
- * reconnects and a refused app token are SocketModeClient.ts's.
+ * An envelope is acknowledged once its pipeline answered, and not when the pipeline could not
+ * answer (SocketModeEnvelopes.ts); the connection, its reconnects and a refused app token are
+ * SocketModeClient.ts's.
  */
 export interface SlackSocketModeOptions {
-  /** The `xapp-` token (checked by the caller: SocketModeClient.ts `appTokenProblem`). */
+  /** The `xapp-` token (checked by config/Slack.ts). */
   readonly appToken: Redacted.Redacted
   readonly apiRoot: string
   readonly credentials: SlackCredentials

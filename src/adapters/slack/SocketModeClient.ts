@@ -1,8 +1,8 @@
 import { type Logger, LogLevel, SocketModeClient, type SocketModeOptions } from "@slack/socket-mode"
-import { ErrorCode } from "@slack/web-api"
-import { Duration, Effect, FiberSet, Option, Redacted, type Scope } from "effect"
+import { Duration, Effect, FiberSet, Redacted, type Scope } from "effect"
 import { type HealthState, PlatformHealth } from "../../ports/PlatformHealth.js"
 import type { Ack, SocketEnvelope } from "./SocketModeEnvelopes.js"
+import { sdkFailureOf } from "./SlackErrors.js"
 
 /**
  * The Socket Mode connection through @slack/socket-mode (spec platforms-slack-feishu.md §2.9):
@@ -36,15 +36,6 @@ export interface SocketConnectionOptions<R> {
   readonly shutdownGraceMillis?: number
 }
 
-/** Why Socket Mode cannot start with this app token, or undefined (reference's messages). */
-export const appTokenProblem = (appToken: Option.Option<Redacted.Redacted>): string | undefined => {
-  const value = Option.match(appToken, { onNone: () => "", onSome: (t) => Redacted.value(t).trim() })
-  if (value === "") {
-    return "Slack Socket Mode enabled but OPENCLAW_CONNECTOR_SLACK_APP_TOKEN missing. Set it to an xapp- token."
-  }
-  return value.startsWith("xapp-") ? undefined : "Invalid Slack App Token (must start with xapp-)."
-}
-
 const TOKEN = /\bx(?:app|ox[a-z])-[A-Za-z0-9-]+/g
 const URL_TEXT = /\b(?:wss?|https?):\/\/\S+/g
 
@@ -60,26 +51,29 @@ export interface Refusal {
   readonly detail: string
 }
 
-const SAFE_CODE = /^[a-z0-9_.]{1,64}$/
-const TOKEN_ERRORS: ReadonlySet<string> = new Set(["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"])
+const OPEN = "apps.connections.open"
 
 /** What a failure of `apps.connections.open` means for the operator (fixed words and Slack's error code). */
 export const refusalOf = (error: unknown): Refusal => {
-  const e = error as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown } | null
-  switch (e?.code) {
-    case ErrorCode.PlatformError: {
-      const code = typeof e.data?.error === "string" && SAFE_CODE.test(e.data.error) ? e.data.error : "unrecognised"
-      return { state: TOKEN_ERRORS.has(code) ? "invalid_token" : "rejected", detail: `apps.connections.open: ${code}` }
+  const failure = sdkFailureOf(error)
+  switch (failure._tag) {
+    case "Platform": {
+      const state = failure.kind === "auth-invalid"
+        ? "invalid_token"
+        : failure.kind === "rate-limited"
+        ? "rate_limited"
+        : failure.kind === "unreachable"
+        ? "unreachable"
+        : "rejected"
+      return { state, detail: `${OPEN}: ${failure.code}` }
     }
-    case ErrorCode.RateLimitedError:
-      return { state: "rate_limited", detail: "apps.connections.open: rate limited" }
-    case ErrorCode.HTTPError:
-      return { state: "unreachable", detail: `apps.connections.open: http ${Number(e.statusCode) || 0}` }
-    default:
-      // The Web API client retries a 429 itself, after rejecting the attempt with this plain Error.
-      return error instanceof Error && error.message.startsWith("A rate limit was exceeded")
-        ? { state: "rate_limited", detail: "apps.connections.open: rate limited" }
-        : { state: "unreachable", detail: "apps.connections.open: unreachable" }
+    case "RateLimited":
+      return { state: "rate_limited", detail: `${OPEN}: rate limited` }
+    case "Http":
+      return { state: "unreachable", detail: `${OPEN}: http ${failure.status}` }
+    case "Unreachable":
+    case "Unexpected":
+      return { state: "unreachable", detail: `${OPEN}: unreachable` }
   }
 }
 

@@ -1,24 +1,27 @@
 import { Effect, Either } from "effect"
 import { isRecord } from "../../domain/render/Values.js"
 import { countSlack } from "./Counters.js"
+import type { RawResponse } from "../http/WebhookServer.js"
 import type { SlackEventPipeline, SlackRetry, SlackRouteRequirements } from "./EventsRoute.js"
 import type { SlackInteractionPipeline } from "./Interactions.js"
 
 /**
- * One Socket Mode envelope (spec platforms-slack-feishu.md §2.9, bug 7 fixed), with no SDK type:
- * 1. It is acknowledged first (`{"envelope_id"}` over the socket), before anything is decoded or
- *    run: Slack redelivers an envelope that is not acknowledged within 3 s. An ack that cannot be
- *    sent (the socket just closed) is logged; Slack then redelivers the envelope on the next
- *    connection, and the replay keys below keep it from running twice.
- * 2. `events_api` -> the Events API pipeline (EventsRoute.ts `makeSlackEventPipeline`): the same
- *    event-id dedupe (`retry_attempt` counts as Slack's retry marker), lifecycle events, mention
- *    gate and message key as over HTTP. No signature: the socket is authenticated by the app token.
- * 3. `interactive` -> the interactions pipeline (Interactions.ts): our signed buttons are pressed
+ * One Socket Mode envelope (spec platforms-slack-feishu.md §2.9, bug 7 fixed), with no SDK type.
+ * An envelope is acknowledged (`{"envelope_id"}` over the socket) when the HTTP route would have
+ * answered 2xx/4xx, i.e. after the pipeline's synchronous part, the part that answers Slack:
+ * 1. `events_api` -> the Events API pipeline (EventsRoute.ts `makeSlackEventPipeline`): the same
+ *    message-key claim (`retry_attempt` counts as Slack's retry marker), lifecycle events, mention
+ *    gate and replies as over HTTP. No signature: the socket is authenticated by the app token.
+ * 2. `interactive` -> the interactions pipeline (Interactions.ts): our signed buttons are pressed
  *    once, by whoever pressed them, where they were pressed (the reference dropped these).
- * 4. `slash_commands` and unknown types are acknowledged and ignored (counted `ignored`).
- * The pipeline's answer is what the HTTP route would have answered; as the envelope is already
- * acknowledged, a non-200 answer (a replay store or registry that cannot answer right now) means
- * the event is dropped, which is logged and counted by the pipeline.
+ * 3. `slash_commands`, unknown types and payloads that are not objects are acknowledged and
+ *    ignored (counted `ignored` / `malformed`).
+ * A 5xx answer (the replay store or the registry cannot answer right now; nothing ran and no claim
+ * is held) is NOT acknowledged: Slack redelivers an envelope left unacknowledged for 3 s, and the
+ * claim dedupes the redeliveries of what did run. The work behind the answer (`after`) runs once
+ * the acknowledgement went out; an acknowledgement that cannot be sent (the socket just closed) is
+ * logged and the work still runs, Slack's redelivery then finds the key claimed. A fiber
+ * interrupted between the answer and its work (shutdown) gives the claim back (`abandon`).
  */
 export interface SocketEnvelope {
   /** `events_api`, `interactive`, `slash_commands`... (`hello` / `disconnect` never get here). */
@@ -55,40 +58,58 @@ export const retryOf = (envelope: SocketEnvelope): SlackRetry => ({
   reason: envelope.retryReason.slice(0, 64)
 })
 
-/** Acknowledges, then runs the envelope through its pipeline, including the work behind the answer. */
+const describe = (envelope: SocketEnvelope) => `${envelope.type.slice(0, 40) || "(none)"} envelope ${idOf(envelope)}`
+
+/** What an envelope that runs nothing is answered: acknowledged. */
+const IGNORED: RawResponse = { status: 200, body: "" }
+
+/** The pipeline's answer for the envelope (what the HTTP route would answer), with its work behind it. */
+const answerOf = (
+  envelope: SocketEnvelope,
+  pipelines: SocketPipelines
+): Effect.Effect<RawResponse, never, SlackRouteRequirements> =>
+  Effect.gen(function*() {
+    const payload = envelope.payload
+    if (envelope.type !== "events_api" && envelope.type !== "interactive") {
+      yield* countSlack("ignored")
+      yield* Effect.logDebug(`Slack Socket Mode ${describe(envelope)} ignored`)
+      return IGNORED
+    }
+    if (!isRecord(payload)) {
+      yield* countSlack("malformed")
+      yield* Effect.logWarning(`Slack Socket Mode ${describe(envelope)} without a payload object; ignored`)
+      return IGNORED
+    }
+    return envelope.type === "events_api"
+      ? yield* pipelines.events.process(payload, retryOf(envelope))
+      : yield* pipelines.interactions.process(payload)
+  })
+
+/** Runs the envelope's pipeline, acknowledges unless it answered 5xx, then runs the work behind the answer. */
 export const handleEnvelope = (
   envelope: SocketEnvelope,
   ack: Ack,
   pipelines: SocketPipelines
 ): Effect.Effect<void, never, SlackRouteRequirements> =>
   Effect.gen(function*() {
-    if (envelope.envelopeId !== "") {
-      const acked = yield* Effect.either(ack)
-      if (Either.isLeft(acked)) {
+    const response = yield* answerOf(envelope, pipelines)
+    const acknowledgeAndWork = Effect.gen(function*() {
+      if (response.status >= 500) {
+        const why = typeof response.body === "string" ? response.body.slice(0, 80) : ""
         yield* Effect.logWarning(
-          `Slack Socket Mode envelope ${idOf(envelope)} (${envelope.type.slice(0, 40)}) not acknowledged (${acked.left.reason}); ` +
-            "Slack redelivers it, the replay store keeps it from running twice"
+          `Slack Socket Mode ${describe(envelope)} not handled (${response.status} ${why}); ` +
+            "not acknowledged, so Slack redelivers it"
         )
+      } else if (envelope.envelopeId !== "") {
+        const acked = yield* Effect.either(ack)
+        if (Either.isLeft(acked)) {
+          yield* Effect.logWarning(
+            `Slack Socket Mode ${describe(envelope)} not acknowledged (${acked.left.reason}); ` +
+              "Slack redelivers it, the replay store keeps it from running twice"
+          )
+        }
       }
-    }
-    if (envelope.type !== "events_api" && envelope.type !== "interactive") {
-      yield* countSlack("ignored")
-      return yield* Effect.logDebug(`Slack Socket Mode envelope of type ${envelope.type.slice(0, 40) || "(none)"} ignored`)
-    }
-    const payload = envelope.payload
-    if (!isRecord(payload)) {
-      yield* countSlack("malformed")
-      return yield* Effect.logWarning(`Slack Socket Mode ${envelope.type} envelope ${idOf(envelope)} without a payload object; ignored`)
-    }
-    const response = envelope.type === "events_api"
-      ? yield* pipelines.events.process(payload, retryOf(envelope))
-      : yield* pipelines.interactions.process(payload)
-    if (response.status !== 200) {
-      const why = typeof response.body === "string" ? response.body.slice(0, 80) : ""
-      yield* Effect.logWarning(
-        `Slack Socket Mode ${envelope.type} envelope ${idOf(envelope)} not handled (${response.status} ${why}); ` +
-          "it was acknowledged, so Slack will not redeliver it"
-      )
-    }
-    if (response.after !== undefined) yield* response.after
+      if (response.after !== undefined) yield* response.after
+    })
+    yield* acknowledgeAndWork.pipe(Effect.onInterrupt(() => response.abandon ?? Effect.void))
   })

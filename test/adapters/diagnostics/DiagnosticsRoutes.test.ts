@@ -2,7 +2,7 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { auth, diagnosticsClient, multiTenant } from "./client.js"
-import { makeRegistryDouble, populated } from "./RegistryDouble.js"
+import { makeSeededRegistry, populated } from "./SeededRegistry.js"
 
 const disposers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -34,7 +34,7 @@ const slackT1 = {
 
 describe("GET /openclaw/connector/installations", () => {
   it("single-tenant: every record, sorted, with diagnostics counts over them (bug 27 fixed)", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     const res = await get("/openclaw/connector/installations")
     expect(res.status).toBe(200)
     expect(res.headers.get("cache-control")).toBe("no-store")
@@ -53,7 +53,7 @@ describe("GET /openclaw/connector/installations", () => {
   })
 
   it("filters by platform (case-insensitive), workspace_id and status; diagnostics stay tenant-wide", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     const res = await get("/openclaw/connector/installations?platform=%20SLACK%20&status=active")
     expect(res.json.installations.map((i: { installation_id: string }) => i.installation_id)).toEqual(["slack:T1", "slack:T2"])
     expect(res.json.diagnostics.installation_count).toBe(7)
@@ -62,8 +62,40 @@ describe("GET /openclaw/connector/installations", () => {
     expect(one.json.installations[0]).toMatchObject({ installation_id: "slack:T3", status: "revoked", metadata: {} })
   })
 
+  it("one read of the records and one of the audit trail, whatever the filters; single-tenant asks for every tenant explicitly", async () => {
+    const single = makeSeededRegistry(populated)
+    const { get } = client(single.layer)
+    await get("/openclaw/connector/installations?platform=slack&workspace_id=T1&status=active")
+    expect(single.calls).toEqual([
+      { op: "list", args: { allTenants: true } },
+      { op: "audit", args: { allTenants: true, limit: 500 } }
+    ])
+    const multi = makeSeededRegistry(populated, { multiTenant: true })
+    const scoped = client(multi.layer, { tenancy: multiTenant() })
+    await scoped.get("/openclaw/connector/installations?platform=feishu", { ...auth, "x-openclaw-tenant-id": "tenant-a" })
+    await scoped.get("/openclaw/connector/installations/feishu:acct-alpha", { ...auth, "x-openclaw-tenant-id": "tenant-a" })
+    await scoped.get("/openclaw/connector/installations/audit", { ...auth, "x-openclaw-tenant-id": "tenant-a" })
+    expect(multi.calls).toEqual([
+      { op: "list", args: { tenantId: "tenant-a" } },
+      { op: "audit", args: { tenantId: "tenant-a", limit: 500 } },
+      { op: "get", args: { id: "feishu:acct-alpha", scope: { tenantId: "tenant-a" } } },
+      { op: "audit", args: { tenantId: "tenant-a", limit: 100 } }
+    ])
+  })
+
+  it("health counts read health as resolution does (trimmed, lower-cased)", async () => {
+    const seed = [{
+      platform: "slack", tenantId: "default", workspaceId: "T7", installationId: "slack:T7", status: "active" as const,
+      tokens: { bot_token: "xoxb-seventh-secret" }, health: { state: " Revoked ", reason: "old row", updatedAtMillis: 1 }
+    }]
+    const { get } = client(makeSeededRegistry(seed).layer)
+    expect((await get("/openclaw/connector/installations")).json.diagnostics.health_counts).toEqual({ revoked: 1 })
+    const resolved = await get("/openclaw/connector/installations/resolve?platform=slack&workspace_id=T7")
+    expect([resolved.status, resolved.json.resolution.reject_reason, resolved.json.resolution.health_code]).toEqual([409, "inactive_binding", "revoked"])
+  })
+
   it("multi-tenant: only the request tenant's records, counts and audit events", async () => {
-    const { get } = client(makeRegistryDouble(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
+    const { get } = client(makeSeededRegistry(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
     const res = await get("/openclaw/connector/installations", { ...auth, "x-openclaw-tenant-id": "Tenant-A" })
     expect(res.status).toBe(200)
     expect(res.json.tenant_id).toBe("tenant-a")
@@ -79,7 +111,7 @@ describe("GET /openclaw/connector/installations", () => {
 
 describe("GET /openclaw/connector/installations/{installation_id}", () => {
   it("200 with the public record; ids with ':' work raw or percent-encoded", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     for (const path of ["/openclaw/connector/installations/slack:T1", "/openclaw/connector/installations/slack%3AT1"]) {
       const res = await get(path)
       expect(res.status).toBe(200)
@@ -88,9 +120,9 @@ describe("GET /openclaw/connector/installations/{installation_id}", () => {
   })
 
   it("404 not_found for an unknown id, and for another tenant's id in multi-tenant mode", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     expect(await get("/openclaw/connector/installations/slack:T9")).toMatchObject({ status: 404, json: { ok: false, error: "not_found" } })
-    const multi = client(makeRegistryDouble(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
+    const multi = client(makeSeededRegistry(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
     const other = await multi.get("/openclaw/connector/installations/feishu:acct-beta", { ...auth, "x-openclaw-tenant-id": "tenant-a" })
     expect(other).toMatchObject({ status: 404, json: { ok: false, error: "not_found" } })
     const mine = await multi.get("/openclaw/connector/installations/feishu:acct-beta", { ...auth, "x-openclaw-tenant-id": "tenant-b" })
@@ -99,7 +131,7 @@ describe("GET /openclaw/connector/installations/{installation_id}", () => {
   })
 
   it("the literal routes win over the id route", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     expect((await get("/openclaw/connector/installations/audit")).json.events).toBeDefined()
     expect((await get("/openclaw/connector/installations/resolve")).status).toBe(400)
   })
@@ -107,7 +139,7 @@ describe("GET /openclaw/connector/installations/{installation_id}", () => {
 
 describe("GET /openclaw/connector/installations/resolve", () => {
   it("200 with the resolution's public dict when it resolves (never the tokens)", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     const res = await get("/openclaw/connector/installations/resolve?platform=slack&workspace_id=T1")
     expect(res.status).toBe(200)
     expect(res.json).toEqual({
@@ -119,7 +151,7 @@ describe("GET /openclaw/connector/installations/resolve", () => {
   })
 
   it("409 with ok:false for each failed resolution", async () => {
-    const { get } = client(makeRegistryDouble(populated, { dropSecrets: ["connector_installation:feishu:acct-alpha:app_secret"] }).layer)
+    const { get } = client(makeSeededRegistry(populated, { dropSecrets: ["connector_installation:feishu:acct-alpha:app_secret"] }).layer)
     const cases: Array<[string, string, string, string]> = [
       ["slack", "T9", "missing_binding", "workspace_unbound"],
       ["slack", "T2", "inactive_binding", "invalid_token"],
@@ -135,7 +167,7 @@ describe("GET /openclaw/connector/installations/resolve", () => {
   })
 
   it("multi-tenant: another tenant's workspace is a tenant_mismatch (409)", async () => {
-    const { get } = client(makeRegistryDouble(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
+    const { get } = client(makeSeededRegistry(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
     const res = await get("/openclaw/connector/installations/resolve?platform=feishu&workspace_id=tenant-alpha", {
       ...auth,
       "x-openclaw-tenant-id": "tenant-b"
@@ -145,7 +177,7 @@ describe("GET /openclaw/connector/installations/resolve", () => {
   })
 
   it("400 when platform or workspace_id is missing or blank", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     for (const q of ["", "?platform=slack", "?workspace_id=T1", "?platform=%20&workspace_id=T1"]) {
       const res = await get(`/openclaw/connector/installations/resolve${q}`)
       expect([res.status, res.json]).toEqual([400, { ok: false, error: "platform and workspace_id are required" }])
@@ -155,7 +187,7 @@ describe("GET /openclaw/connector/installations/resolve", () => {
 
 describe("GET /openclaw/connector/installations/audit", () => {
   it("newest last, filtered by installation, limit clamped to 1..500", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     const res = await get("/openclaw/connector/installations/audit?installation_id=slack:T1")
     expect(res.status).toBe(200)
     expect(res.json).toEqual({
@@ -172,7 +204,7 @@ describe("GET /openclaw/connector/installations/audit", () => {
   })
 
   it("multi-tenant: only the request tenant's events", async () => {
-    const { get } = client(makeRegistryDouble(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
+    const { get } = client(makeSeededRegistry(populated, { multiTenant: true }).layer, { tenancy: multiTenant() })
     const res = await get("/openclaw/connector/installations/audit", { ...auth, "x-openclaw-tenant-id": "tenant-b" })
     expect(res.json.events.map((e: { installation_id: string }) => e.installation_id)).toEqual(["feishu:acct-beta", "feishu:acct-beta"])
   })
@@ -180,7 +212,7 @@ describe("GET /openclaw/connector/installations/audit", () => {
 
 describe("GET /openclaw/connector/extraction-contract", () => {
   it("the static contract: stable ids and order, names of secret variables only, entrypoints that exist", async () => {
-    const { get } = client(makeRegistryDouble([]).layer)
+    const { get } = client(makeSeededRegistry([]).layer)
     const res = await get("/openclaw/connector/extraction-contract")
     expect(res.status).toBe(200)
     const contract = res.json.contract
@@ -223,7 +255,7 @@ describe("GET /openclaw/connector/extraction-contract", () => {
 
 describe("prefixes", () => {
   it("/moltbot, /api/openclaw and /api/moltbot serve the same routes; /moltbot hits are logged as deprecated", async () => {
-    const { get, logs } = client(makeRegistryDouble(populated).layer)
+    const { get, logs } = client(makeSeededRegistry(populated).layer)
     for (const prefix of ["/moltbot", "/api/openclaw", "/api/moltbot"]) {
       const res = await get(`${prefix}/connector/installations/slack:T1`)
       expect([prefix, res.status, res.json.installation.installation_id]).toEqual([prefix, 200, "slack:T1"])
@@ -232,7 +264,7 @@ describe("prefixes", () => {
   })
 
   it("an unknown path under the prefix is 404 (after the guard)", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     expect((await get("/openclaw/connector/nope")).status).toBe(404)
     expect((await get("/openclaw/connector/installations/")).status).toBe(404)
     expect((await get("/openclaw/connector/installations/a/b")).status).toBe(404)

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { makeDiagnosticsHandler } from "../../../src/adapters/http/DiagnosticsApi.js"
 import { INSTALLATION_STATUSES } from "../../../src/ports/InstallationRegistry.js"
 import { ADMIN_TOKEN, auth, diagnosticsClient, multiTenant, singleTenant } from "./client.js"
-import { makeRegistryDouble, populated, type SeedRecord } from "./RegistryDouble.js"
+import { makeSeededRegistry, populated, type SeedRecord } from "./SeededRegistry.js"
 
 const disposers: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -26,7 +26,7 @@ const ROUTES = [
 
 describe("admin token on every route", () => {
   it("missing or wrong token: 403 Invalid admin token, the registry is never asked", async () => {
-    const double = makeRegistryDouble(populated)
+    const double = makeSeededRegistry(populated)
     const { get, logs } = client(double.layer)
     for (const path of ROUTES) {
       const attempts: Array<Record<string, string>> = [
@@ -48,7 +48,7 @@ describe("admin token on every route", () => {
   })
 
   it("no admin token configured: every route is refused, even with a token presented", async () => {
-    const double = makeRegistryDouble(populated)
+    const double = makeSeededRegistry(populated)
     for (const adminToken of [Option.none(), Option.some(Redacted.make(""))]) {
       const { get } = client(double.layer, { adminToken })
       for (const path of ROUTES) {
@@ -66,12 +66,12 @@ describe("admin token on every route", () => {
   })
 
   it("the legacy X-Moltbot-Admin-Token header is accepted", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer)
+    const { get } = client(makeSeededRegistry(populated).layer)
     expect((await get(ROUTES[0]!, { "x-moltbot-admin-token": ADMIN_TOKEN })).status).toBe(200)
   })
 
   it("the per-client budget answers 429 with Retry-After once spent", async () => {
-    const { get } = client(makeRegistryDouble(populated).layer, { rateLimit: { capacity: 2, refillPerSecond: 0 } })
+    const { get } = client(makeSeededRegistry(populated).layer, { rateLimit: { capacity: 2, refillPerSecond: 0 } })
     expect((await get(ROUTES[0]!)).status).toBe(200)
     expect((await get(ROUTES[0]!, {})).status).toBe(403)
     const limited = await get(ROUTES[0]!)
@@ -83,7 +83,7 @@ describe("admin token on every route", () => {
 
 describe("tenant scoping", () => {
   it("multi-tenant without a tenant header: tenant_required, or default with the fallback allowed", async () => {
-    const double = makeRegistryDouble(populated, { multiTenant: true })
+    const double = makeSeededRegistry(populated, { multiTenant: true })
     const strict = client(double.layer, { tenancy: multiTenant(false) })
     for (const path of ROUTES) {
       const res = await strict.get(path)
@@ -98,7 +98,7 @@ describe("tenant scoping", () => {
   })
 
   it("conflicting tenant headers are a tenant_mismatch; an invalid id is tenant_invalid", async () => {
-    const { get } = client(makeRegistryDouble(populated, { multiTenant: true }).layer, { tenancy: multiTenant(true, "X-Org-Tenant") })
+    const { get } = client(makeSeededRegistry(populated, { multiTenant: true }).layer, { tenancy: multiTenant(true, "X-Org-Tenant") })
     const mismatch = await get(ROUTES[0]!, { ...auth, "x-org-tenant": "tenant-a", "x-openclaw-tenant-id": "tenant-b" })
     expect(mismatch.status).toBe(403)
     expect(mismatch.json).toMatchObject({ ok: false, error: "tenant_mismatch" })
@@ -109,7 +109,7 @@ describe("tenant scoping", () => {
   })
 
   it("a registry that ignores tenant filters still cannot show another tenant's records", async () => {
-    const { get } = client(makeRegistryDouble(populated, { multiTenant: true, leaky: true }).layer, { tenancy: multiTenant() })
+    const { get } = client(makeSeededRegistry(populated, { multiTenant: true, leaky: true }).layer, { tenancy: multiTenant() })
     const headers = { ...auth, "x-openclaw-tenant-id": "tenant-a" }
     const list = await get("/openclaw/connector/installations", headers)
     expect(list.json.installations.every((i: { tenant_id: string }) => i.tenant_id === "tenant-a")).toBe(true)
@@ -124,7 +124,7 @@ describe("tenant scoping", () => {
 
 describe("bad parameters are bounded 400s", () => {
   it("repeated, oversized, control characters, unknown status, non-integer limit, bad percent-encoding", async () => {
-    const double = makeRegistryDouble(populated)
+    const double = makeSeededRegistry(populated)
     const { get } = client(double.layer)
     const cases: Array<[string, string]> = [
       ["/openclaw/connector/installations?platform=slack&platform=feishu", "platform must be given at most once"],
@@ -145,7 +145,7 @@ describe("bad parameters are bounded 400s", () => {
   })
 
   it("an id that is not valid percent-encoding never reaches the registry", async () => {
-    const double = makeRegistryDouble(populated)
+    const double = makeSeededRegistry(populated)
     const { get } = client(double.layer)
     const res = await get("/openclaw/connector/installations/%E0%A4%A")
     expect([400, 404]).toContain(res.status) // the router may refuse it before the handler does
@@ -159,7 +159,7 @@ describe("bad parameters are bounded 400s", () => {
   })
 
   it("a registry that is down is a 503 whose body does not carry the registry's message", async () => {
-    const { get, logs } = client(makeRegistryDouble(populated, { down: true }).layer)
+    const { get, logs } = client(makeSeededRegistry(populated, { down: true }).layer)
     for (const path of ROUTES.slice(0, 4)) {
       const res = await get(path)
       expect([path, res.status, res.json]).toEqual([path, 503, { ok: false, error: "registry_unavailable" }])
@@ -194,7 +194,7 @@ describe("no secret in any response", () => {
           metadata: { workspace_name: `W${i}` },
           ...(r.healthState !== undefined ? { health: { state: r.healthState, reason: "r", updatedAtMillis: 1 } } : {})
         }))
-        const double = makeRegistryDouble(seed, { multiTenant: multi })
+        const double = makeSeededRegistry(seed, { multiTenant: multi })
         const c = diagnosticsClient(double.layer, multi ? { tenancy: multiTenant(true) } : {})
         try {
           const bodies: Array<string> = []
@@ -213,7 +213,7 @@ describe("no secret in any response", () => {
             }
           }
           const everything = `${bodies.join("\n")}\n${c.logs.join("\n")}`
-          for (const secret of double.vault.values()) expect(everything).not.toContain(secret)
+          for (const secret of double.secrets) expect(everything).not.toContain(secret)
           expect(everything).not.toContain(ADMIN_TOKEN)
           // A resolvable record really was resolved with its tokens, and only refs came back.
           expect(everything).not.toContain("\"tokens\"")
@@ -233,7 +233,7 @@ describe("no secret in any response", () => {
       tokens: { bot_token: "xoxb-real-secret" },
       metadata: { access_token: "plain-looking-value", note: "xoxb-leaked-token-in-metadata", team_name: "Team" }
     }]
-    const { get } = client(makeRegistryDouble(seed).layer)
+    const { get } = client(makeSeededRegistry(seed).layer)
     const res = await get("/openclaw/connector/installations/slack:T1")
     expect(res.json.installation.metadata).toEqual({ access_token: "[redacted]", note: "[redacted]", team_name: "Team" })
     expect(res.text).not.toContain("plain-looking-value")

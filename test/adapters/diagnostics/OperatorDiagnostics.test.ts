@@ -12,7 +12,7 @@ import { Backend } from "../../../src/ports/Backend.js"
 import { MediaStore } from "../../../src/ports/MediaStore.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
 import { ADMIN_TOKEN, singleTenant } from "./client.js"
-import { makeRegistryDouble, populated } from "./RegistryDouble.js"
+import { makeSeededRegistry, populated } from "./SeededRegistry.js"
 
 const dirs: Array<string> = []
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
@@ -50,7 +50,7 @@ describe("diagnostics on the operator server", () => {
       const port = yield* freePort
       yield* Layer.build(
         OperatorServerLive({ bind: "127.0.0.1", port, diagnostics: { ...diagnostics, rateLimit: { capacity: 5, refillPerSecond: 0 } } }).pipe(
-          Layer.provide(Layer.merge(ports, makeRegistryDouble(populated).layer))
+          Layer.provide(Layer.merge(ports, makeSeededRegistry(populated).layer))
         )
       )
       const ok = yield* get(port, "/openclaw/connector/installations/slack:T1", { "X-OpenClaw-Admin-Token": ADMIN_TOKEN })
@@ -80,7 +80,7 @@ describe("diagnostics on the operator server", () => {
         publicBaseUrl: Option.some("https://public.example"),
         signingKey: Redacted.make(new Uint8Array(32).fill(7))
       })
-      const context = yield* Layer.build(Layer.mergeAll(ports, media, makeRegistryDouble(populated).layer))
+      const context = yield* Layer.build(Layer.mergeAll(ports, media, makeSeededRegistry(populated).layer))
       yield* Layer.build(OperatorServerLive({ bind: "127.0.0.1", port, mediaPath: "/media", diagnostics }).pipe(Layer.provide(Layer.succeedContext(context))))
       const store = yield* Effect.provide(MediaStore, Layer.succeedContext(context))
       const stored = yield* store.put({ bytes: new Uint8Array([5]), contentType: "image/png", filename: "a.png" })

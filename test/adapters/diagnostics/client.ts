@@ -19,7 +19,7 @@ export interface Answer {
 }
 
 /**
- * The diagnostics routes over a registry double as an in-process web handler. The rate budget
+ * The diagnostics routes over a registry (SeededRegistry.ts) as an in-process web handler. The rate budget
  * is effectively unlimited unless a test sets one; every log line is captured in `logs`.
  */
 export const diagnosticsClient = (

@@ -5,8 +5,10 @@ import { InstallationRegistryMemory, makeMemoryBackend, type MemoryRegistryState
 import { makeSecretVault, randomVaultKey } from "../../../src/adapters/installations/SecretVault.js"
 import { INSTALLATION_STATUSES, type InstallationStatus } from "../../../src/ports/InstallationRegistry.js"
 import { registryContract, slackInstall } from "./registryContract.js"
+import { registryTenancyContract } from "./registryTenancy.js"
 
 registryContract("memory", (options) => InstallationRegistryMemory.layer(options))
+registryTenancyContract("memory", (options) => InstallationRegistryMemory.layer(options))
 
 /** A memory registry whose rows the test can reach (to tamper with stored secrets). */
 const open = (multiTenant = false) =>

@@ -9,10 +9,14 @@ import { SqliteStorage } from "../../../src/adapters/storage/sqlite/SqliteStorag
 import { InstallationRegistry } from "../../../src/ports/InstallationRegistry.js"
 import { tempDir } from "../storage/tempSqlite.js"
 import { registryContract, slackInstall } from "./registryContract.js"
+import { registryTenancyContract } from "./registryTenancy.js"
 
-registryContract("sqlite", (options) =>
+const sqliteRegistry = (options: { readonly multiTenant: boolean }) =>
   Layer.unwrapScoped(Effect.map(tempDir, (dir) =>
-    SqliteStorage.layer({ filename: join(dir, "connector.sqlite"), installations: { multiTenant: options.multiTenant } }))))
+    SqliteStorage.layer({ filename: join(dir, "connector.sqlite"), installations: { multiTenant: options.multiTenant } })))
+
+registryContract("sqlite", sqliteRegistry)
+registryTenancyContract("sqlite", sqliteRegistry)
 
 interface Open {
   readonly secretKey?: string

@@ -24,7 +24,6 @@ export const failureOf = <A, E extends { readonly message: string; readonly reas
 export const registryContract = (name: string, layer: RegistryLayer) =>
   describe(`InstallationRegistry contract: ${name}`, () => {
     const single = <A, E>(effect: Effect.Effect<A, E, InstallationRegistry>) => Effect.provide(effect, layer({ multiTenant: false }))
-    const multi = <A, E>(effect: Effect.Effect<A, E, InstallationRegistry>) => Effect.provide(effect, layer({ multiTenant: true }))
 
     it.effect("upsert normalises input, derives refs and stores no token value in the record", () =>
       single(Effect.gen(function*() {
@@ -132,39 +131,15 @@ export const registryContract = (name: string, layer: RegistryLayer) =>
         yield* r.transition("a", "uninstalled", "")
         yield* r.upsert(slackInstall("T1", { installationId: "a", tokens: {} }))
         expect(yield* r.resolve("slack", "T1")).toMatchObject({ rejectReason: "inactive_binding", auditCode: "conn_install.resolve_unhealthy" })
-        yield* r.recordHealth("a", "degraded", "x")
-        expect(yield* r.resolve("slack", "T1")).toMatchObject({ rejectReason: "stale_token_ref:bot_token" })
+        // A later health report (a 429, a call that was in flight) never reopens a refused token.
+        for (const later of ["degraded", "ok", "rate_limited"]) {
+          yield* r.recordHealth("a", later, "x")
+          expect(yield* r.resolve("slack", "T1")).toMatchObject({ rejectReason: "inactive_binding", healthCode: "invalid_token" })
+        }
         // A degraded installation still serves (it self-heals); its health is reported.
         yield* r.upsert(slackInstall("T9"))
         yield* r.recordHealth("slack:T9", "degraded", "ratelimited")
         expect(yield* r.resolve("slack", "T9")).toMatchObject({ ok: true, healthCode: "degraded" })
-      })))
-
-    it.effect("multi-tenant: another tenant's workspace is tenant_mismatch; get hides it", () =>
-      multi(Effect.gen(function*() {
-        const r = yield* InstallationRegistry
-        yield* r.upsert(slackInstall("T1", { tenantId: "acme" }))
-        expect(yield* r.resolve("slack", "T1", "other")).toEqual({
-          ok: false, rejectReason: "tenant_mismatch", auditCode: "conn_install.resolve_tenant_mismatch", healthCode: "degraded"
-        })
-        expect(yield* r.resolve("slack", "T1")).toMatchObject({ ok: false, rejectReason: "tenant_mismatch" })
-        expect(yield* r.resolve("slack", "T1", "ACME")).toMatchObject({ ok: true, tokens: { bot_token: "xoxb-T1" } })
-        expect(yield* r.resolve("slack", "T2", "acme")).toMatchObject({ rejectReason: "missing_binding" })
-        expect(Option.isNone(yield* r.get("slack:T1", "other"))).toBe(true)
-        expect(Option.isSome(yield* r.get("slack:T1", "acme"))).toBe(true)
-        expect(yield* r.list({ tenantId: "other" })).toEqual([])
-        expect(yield* r.audit({ tenantId: "other" })).toEqual([])
-        expect((yield* r.audit({ tenantId: "acme" })).length).toBeGreaterThan(0)
-      })))
-
-    it.effect("single-tenant: tenant ids are kept but never filter", () =>
-      single(Effect.gen(function*() {
-        const r = yield* InstallationRegistry
-        yield* r.upsert(slackInstall("T1", { tenantId: "acme" }))
-        expect(yield* r.resolve("slack", "T1", "other")).toMatchObject({ ok: true, tokens: { bot_token: "xoxb-T1" } })
-        expect(Option.map(yield* r.get("slack:T1", "other"), (i) => i.tenantId)).toEqual(Option.some("acme"))
-        expect((yield* r.list({ tenantId: "other" })).length).toBe(1)
-        expect((yield* r.audit({ tenantId: "other" })).length).toBe(1)
       })))
 
     it.effect("list filters and sorts by platform, tenant, workspace, id", () =>

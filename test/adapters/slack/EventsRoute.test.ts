@@ -8,17 +8,30 @@ import { BOT_A, BOT_B, eventually, serveSlack, type Served, SIGNING_SECRET, TEAM
 const STATUS = "[Online] System Status\n- Logs: 3\n- Errors: 0\n- Queue: 1"
 const slackCount = (outcome: string) => Effect.map(Metric.value(inboundCounter("slack", outcome)), (s) => s.count)
 
-/** Posts `event` for `team` under a fresh event id; the event's replay key. */
+/** The only replay key a message takes: team, channel and ts (the same for both twins). */
+const messageKey = (team: string, event: Record<string, unknown>) => `slack:msg:${team}:${String(event["channel"])}:${String(event["ts"])}`
+
+/** Posts `event` for `team` under a fresh event id; the message's replay key. */
 const send = (served: Served, team: string, event: Record<string, unknown>, options: PostOptions & { readonly id?: string } = {}) =>
   Effect.gen(function*() {
     const id = options.id ?? eventId()
     const res = yield* served.postEvent(eventCallback(team, event, id), options)
-    return { res, id, key: `slack:event:${team}:${id}` }
+    return { res, id, key: messageKey(team, event) }
   })
 
-/** Waits until the event's key was settled (every path after the answer settles it first or last). */
+/** Waits until the message's key was settled (every path after the answer settles it). */
 const settled = (served: Served, key: string) =>
   eventually(() => served.probe.commits.includes(key) || served.probe.releases.includes(key), 5_000, `settle ${key}`)
+
+/** Waits until `outcome` was counted `n` more times than `before` (the work behind the 200 ended there). */
+const countedUp = (outcome: string, before: number, n = 1) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + 5_000
+    while ((yield* slackCount(outcome)) - before < n) {
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`slack ${outcome} not counted ${n} time(s)`))
+      yield* Effect.sleep("10 millis")
+    }
+  })
 
 const posts = (served: Served) => served.api.callsTo("chat.postMessage")
 const waitPosts = (served: Served, n: number) =>
@@ -92,10 +105,9 @@ describe("Slack events: replies per workspace", () => {
       const [call] = yield* waitPosts(served, 1)
       expect(call!.token).toBe(TOKEN_A)
       expect(call!.body).toEqual({ channel: "D0DM00001", text: STATUS, mrkdwn: false, thread_ts: ts })
-      expect(served.probe.claims.map((c) => [c.key, c.ttlMillis, c.outcome])).toEqual([
-        [key, 3_600_000, "claimed"],
-        [`slack:msg:${TEAM_A}:D0DM00001:${ts}`, 3_600_000, "claimed"]
-      ])
+      // One claim, the message's, taken before the 200 (nothing after it can fail for want of a store).
+      expect(key).toBe(`slack:msg:${TEAM_A}:D0DM00001:${ts}`)
+      expect(served.probe.claims.map((c) => [c.key, c.ttlMillis, c.outcome])).toEqual([[key, 3_600_000, "claimed"]])
       // Workspace B's command uses B's token, never A's.
       yield* send(served, TEAM_B, dm(TEAM_B, "/status"))
       const calls = yield* waitPosts(served, 2)
@@ -132,18 +144,20 @@ describe("Slack events: dedupe", () => {
   it.scopedLive("a mentioned channel message arrives as message and app_mention: it runs once", () =>
     Effect.gen(function*() {
       const served = yield* serveSlack()
+      const before = yield* slackCount("duplicate")
       const ts = messageTs()
       const text = `<@${BOT_A}> /status`
       const first = yield* send(served, TEAM_A, inChannel(TEAM_A, text, { ts }))
       const second = yield* send(served, TEAM_A, inChannel(TEAM_A, text, { ts, type: "app_mention" }))
+      expect([first.res.status, second.res.status]).toEqual([200, 200])
+      expect(first.key).toBe(second.key)
       yield* settled(served, first.key)
-      yield* settled(served, second.key)
       yield* waitPosts(served, 1)
-      yield* eventually(() => served.probe.claims.filter((c) => c.key.startsWith("slack:msg:")).length === 2)
-      const outcomes = served.probe.claims.filter((c) => c.key === `slack:msg:${TEAM_A}:C0CHAN001:${ts}`).map((c) => c.outcome)
-      // Whichever twin claims first runs; the other finds the claim in flight or committed.
-      expect(outcomes.filter((o) => o === "claimed")).toHaveLength(1)
-      expect(outcomes.filter((o) => o === "duplicate_in_flight" || o === "duplicate_after_success")).toHaveLength(1)
+      // Both claims were answered before the 200s: the first ran, the twin found it in flight or done.
+      expect(served.probe.claims.map((c) => c.key)).toEqual([first.key, first.key])
+      expect(served.probe.claims[0]!.outcome).toBe("claimed")
+      expect(["duplicate_in_flight", "duplicate_after_success"]).toContain(served.probe.claims[1]!.outcome)
+      expect((yield* slackCount("duplicate")) - before).toBe(1)
       expect(served.backend.callsTo("health")).toHaveLength(1)
       expect(posts(served)).toHaveLength(1)
     }))
@@ -173,6 +187,7 @@ describe("Slack events: dedupe", () => {
       const first = yield* send(served, TEAM_A, event)
       expect(first.res.status).toBe(503)
       expect(served.probe.releases).toEqual([first.key])
+      expect(first.key).toBe(messageKey(TEAM_A, event))
       served.registry.down = false
       const retry = yield* send(served, TEAM_A, event, { id: first.id, headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_error" } })
       expect(retry.res.status).toBe(200)
@@ -188,20 +203,44 @@ describe("Slack events: dedupe", () => {
       expect(served.backend.calls).toEqual([])
       expect(served.api.calls).toEqual([])
     }))
+
+  it.scopedLive("the message's claim is the only store call before the 200: a store that fails after it cannot lose the message", () =>
+    Effect.gen(function*() {
+      // Claim 1 succeeds, every later claim fails: with a second claim behind the 200 the
+      // message would be acknowledged and then dropped (Slack never redelivers after a 200).
+      const served = yield* serveSlack({ failClaimsFrom: 2 })
+      const ts = messageTs()
+      const { res, key } = yield* send(served, TEAM_A, dm(TEAM_A, "/status", { ts }))
+      expect(res.status).toBe(200)
+      const [call] = yield* waitPosts(served, 1)
+      expect(call!.body.text).toBe(STATUS)
+      yield* settled(served, key)
+      expect(served.probe.commits).toEqual([key])
+      // The next message meets the failing store before its answer: 503, so Slack retries it.
+      expect((yield* send(served, TEAM_A, dm(TEAM_A, "/status"))).res.status).toBe(503)
+      expect(posts(served)).toHaveLength(1)
+    }))
 })
 
 describe("Slack events: who is heard", () => {
   it.scopedLive("a channel message without the bot's mention is ignored; bots and edits too", () =>
     Effect.gen(function*() {
       const served = yield* serveSlack()
-      const keys = [
-        (yield* send(served, TEAM_A, inChannel(TEAM_A, "/status"))).key,
-        (yield* send(served, TEAM_A, inChannel(TEAM_A, `<@${BOT_B}> /status`))).key,
-        (yield* send(served, TEAM_A, dm(TEAM_A, "/status", { extra: { bot_id: "B0OTHER01" } }))).key,
-        (yield* send(served, TEAM_A, dm(TEAM_A, "/status", { extra: { subtype: "message_changed" } }))).key,
-        (yield* send(served, TEAM_A, dm(TEAM_A, "/status", { user: BOT_A }))).key
+      const before = yield* slackCount("ignored")
+      // Filtered before any store I/O: acknowledged, nothing claimed.
+      const filtered = [
+        dm(TEAM_A, "/status", { extra: { bot_id: "B0OTHER01" } }),
+        dm(TEAM_A, "/status", { extra: { subtype: "message_changed" } })
       ]
-      for (const key of keys) yield* settled(served, key)
+      for (const event of filtered) expect((yield* send(served, TEAM_A, event)).res).toMatchObject({ status: 200, text: "OK" })
+      expect(served.probe.claims).toEqual([])
+      expect((yield* slackCount("ignored")) - before).toBe(2)
+      // Need the bot id (behind the answer): claimed, then skipped and committed.
+      yield* send(served, TEAM_A, inChannel(TEAM_A, "/status"))
+      yield* send(served, TEAM_A, inChannel(TEAM_A, `<@${BOT_B}> /status`))
+      yield* send(served, TEAM_A, dm(TEAM_A, "/status", { user: BOT_A }))
+      yield* countedUp("ignored", before, 5)
+      expect(served.probe.claims.map((c) => c.outcome)).toEqual(["claimed", "claimed", "claimed"])
       expect(served.backend.calls).toEqual([])
       expect(posts(served)).toEqual([])
     }))
@@ -224,8 +263,10 @@ describe("Slack events: who is heard", () => {
     Effect.gen(function*() {
       const served = yield* serveSlack({ metadataBotIds: false })
       served.api.answer("auth.test", { json: { ok: false, error: "fatal_error" } })
-      const { key } = yield* send(served, TEAM_A, inChannel(TEAM_A, `<@${BOT_A}> /status`, { type: "app_mention" }))
-      yield* settled(served, key)
+      const before = yield* slackCount("ignored")
+      yield* send(served, TEAM_A, inChannel(TEAM_A, `<@${BOT_A}> /status`, { type: "app_mention" }))
+      // The skip is counted last: its log line is there once the count moved.
+      yield* countedUp("ignored", before)
       expect(served.backend.calls).toEqual([])
       expect(posts(served)).toEqual([])
       expect(served.logs.some((l) => l.includes(`bot user id of workspace ${TEAM_A} unknown`))).toBe(true)
@@ -254,6 +295,6 @@ describe("Slack events: outbound failures mark the installation", () => {
       // A follows its record: no longer resolvable; nothing runs there now.
       const resolved = yield* served.credentials.resolve(TEAM_A)
       expect(resolved).toEqual({ _tag: "Missing", reason: "inactive_binding", transient: false })
-      expect(Option.isSome(served.registry.records.get(`slack:${TEAM_B}`)!.health)).toBe(true)
+      expect(Option.isSome(served.registry.record(`slack:${TEAM_B}`)!.health)).toBe(true)
     }))
 })

@@ -130,7 +130,7 @@ describe("Slack button presses", () => {
     Effect.gen(function*() {
       const served = yield* serve()
       const { buttons } = yield* listApprovals(served)
-      served.registry.records.delete(`slack:${TEAM_A}`)
+      served.registry.state.records.delete(`slack:${TEAM_A}`)
       yield* press(served, buttons[0].value)
       yield* eventually(() => served.logs.some((l) => l.includes(`workspace ${TEAM_A} not handled`)))
       expect(served.backend.callsTo("approve")).toEqual([])

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Metric } from "effect"
+import { inboundCounter } from "../../../src/domain/model/Metrics.js"
 import { eventCallback, eventId } from "../../e2e/support/SlackClient.js"
 import { slackEvent } from "../../e2e/support/SlackClient.js"
 import {
+  BOT_A,
   eventually,
   LEGACY_TEAM,
   LEGACY_TOKEN,
@@ -19,10 +21,10 @@ const lifecycle = (team: string, event: Record<string, unknown>) => eventCallbac
 
 const dmStatus = (served: Served, team: string) =>
   Effect.gen(function*() {
-    const id = eventId()
-    const res = yield* served.postEvent(eventCallback(team, slackEvent({ team, channel: "D0DM00001", channelType: "im", user: "U0USER001", text: "/status" }), id))
+    const event = slackEvent({ team, channel: "D0DM00001", channelType: "im", user: "U0USER001", text: "/status" })
+    const res = yield* served.postEvent(eventCallback(team, event))
     expect(res.status).toBe(200)
-    const key = `slack:event:${team}:${id}`
+    const key = `slack:msg:${team}:D0DM00001:${String(event["ts"])}`
     yield* eventually(() => served.probe.commits.includes(key) || served.probe.releases.includes(key))
   })
 
@@ -33,10 +35,13 @@ describe("Slack lifecycle events", () => {
   it.scopedLive("tokens_revoked closes that workspace only: its commands no longer run, the other's do", () =>
     Effect.gen(function*() {
       const served = yield* serveSlack()
-      const res = yield* served.postEvent(lifecycle(TEAM_A, { type: "tokens_revoked", tokens: { oauth: [], bot: ["UBOTAAAAA"] } }))
+      const id = eventId()
+      const res = yield* served.postEvent(eventCallback(TEAM_A, { type: "tokens_revoked", tokens: { oauth: [], bot: ["UBOTAAAAA"] } }, id))
       expect(res).toMatchObject({ status: 200, text: "OK" })
       expect(served.registry.healthWrites).toEqual([{ installationId: `slack:${TEAM_A}`, state: "invalid_token", reason: "slack_tokens_revoked" }])
-      expect(served.probe.claims).toEqual([])
+      // Its own event key, committed once recorded.
+      expect(served.probe.claims.map((c) => [c.key, c.outcome])).toEqual([[`slack:event:${TEAM_A}:${id}`, "claimed"]])
+      expect(served.probe.commits).toEqual([`slack:event:${TEAM_A}:${id}`])
       yield* dmStatus(served, TEAM_A)
       expect(served.backend.calls).toEqual([])
       expect(posted(served)).toEqual([])
@@ -62,11 +67,11 @@ describe("Slack lifecycle events", () => {
       const served = yield* serveSlack()
       expect((yield* served.postEvent(lifecycle(TEAM_A, { type: "app_uninstalled" }))).status).toBe(200)
       expect(served.registry.transitions).toEqual([{ installationId: `slack:${TEAM_A}`, to: "uninstalled", reason: "slack_app_uninstalled" }])
-      expect(served.registry.records.get(`slack:${TEAM_A}`)!.status).toBe("uninstalled")
-      expect(served.registry.secrets.has(`connector_installation:slack:${TEAM_A}:bot_token`)).toBe(false)
+      expect(served.registry.record(`slack:${TEAM_A}`)!.status).toBe("uninstalled")
+      expect(served.registry.hasSecret(`connector_installation:slack:${TEAM_A}:bot_token`)).toBe(false)
       yield* dmStatus(served, TEAM_A)
       expect(posted(served)).toEqual([])
-      expect(served.registry.records.get(`slack:${TEAM_B}`)!.status).toBe("active")
+      expect(served.registry.record(`slack:${TEAM_B}`)!.status).toBe("active")
     }))
 
   it.scopedLive("app_rate_limited arrives as a top-level type and marks the workspace degraded (bug 4)", () =>
@@ -80,11 +85,41 @@ describe("Slack lifecycle events", () => {
       yield* waitPosts(served, 1)
     }))
 
-  it.scopedLive("a registry that cannot record the event gets 503 so Slack retries it", () =>
+  it.scopedLive("a registry that cannot record the event gets 503 with its key released, so Slack's retry records it", () =>
     Effect.gen(function*() {
       const served = yield* serveSlack()
       served.registry.down = true
-      expect((yield* served.postEvent(lifecycle(TEAM_A, { type: "tokens_revoked", tokens: { bot: ["U"] } }))).status).toBe(503)
+      const id = eventId()
+      const body = eventCallback(TEAM_A, { type: "tokens_revoked", tokens: { bot: ["U"] } }, id)
+      expect((yield* served.postEvent(body)).status).toBe(503)
+      expect(served.probe.releases).toEqual([`slack:event:${TEAM_A}:${id}`])
+      served.registry.down = false
+      expect((yield* served.postEvent(body, { headers: { "x-slack-retry-num": "1" } })).status).toBe(200)
+      expect(yield* served.credentials.resolve(TEAM_A)).toMatchObject({ _tag: "Missing", reason: "inactive_binding" })
+    }))
+
+  it.scopedLive("a redelivered tokens_revoked does not close the workspace reinstalled meanwhile", () =>
+    Effect.gen(function*() {
+      const served = yield* serveSlack()
+      const before = yield* Effect.map(Metric.value(inboundCounter("slack", "duplicate")), (c) => c.count)
+      const body = eventCallback(TEAM_A, { type: "tokens_revoked", tokens: { bot: [BOT_A] } })
+      expect((yield* served.postEvent(body)).status).toBe(200)
+      expect(yield* served.credentials.resolve(TEAM_A)).toMatchObject({ _tag: "Missing", reason: "inactive_binding" })
+      // The workspace is reinstalled (OAuth: fresh token, activated), then Slack redelivers the event.
+      served.registry.install(TEAM_A, "xoxb-team-a-reinstalled", { bot_user_id: BOT_A })
+      const again = yield* served.postEvent(body, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } })
+      expect(again).toMatchObject({ status: 200, text: "OK" })
+      expect(served.registry.healthWrites).toHaveLength(1)
+      expect(yield* served.credentials.resolve(TEAM_A)).toMatchObject({ _tag: "Found", credential: { installationId: `slack:${TEAM_A}` } })
+      expect((yield* Effect.map(Metric.value(inboundCounter("slack", "duplicate")), (c) => c.count)) - before).toBe(1)
+    }))
+
+  it.scopedLive("a replay store that cannot claim does not hold a revocation back", () =>
+    Effect.gen(function*() {
+      const served = yield* serveSlack({ failClaimsFrom: 1 })
+      expect((yield* served.postEvent(lifecycle(TEAM_A, { type: "app_uninstalled" }))).status).toBe(200)
+      expect(served.registry.record(`slack:${TEAM_A}`)!.status).toBe("uninstalled")
+      expect(served.logs.some((l) => l.includes("app_uninstalled recorded without dedupe: replay store unavailable"))).toBe(true)
     }))
 })
 
@@ -100,6 +135,23 @@ describe("Slack legacy single-workspace token", () => {
       yield* dmStatus(served, TEAM_A)
       expect(posted(served)).toHaveLength(1)
       expect(served.logs.some((l) => l.includes("legacy_token_other_workspace"))).toBe(true)
+    }))
+
+  it.scopedLive("a legacy token Slack refuses is remembered: auth.test is not asked again for every event", () =>
+    Effect.gen(function*() {
+      const refused = yield* serveSlack({ install: false, legacyToken: LEGACY_TOKEN, oauthEnabled: false })
+      refused.api.answer("auth.test", { json: { ok: false, error: "invalid_auth" } })
+      yield* dmStatus(refused, LEGACY_TEAM)
+      yield* dmStatus(refused, LEGACY_TEAM)
+      yield* dmStatus(refused, LEGACY_TEAM)
+      expect(refused.api.callsTo("auth.test")).toHaveLength(1)
+      expect(posted(refused)).toEqual([])
+      // A transient failure is not remembered: the next event asks again.
+      const flaky = yield* serveSlack({ install: false, legacyToken: LEGACY_TOKEN, oauthEnabled: false })
+      flaky.api.answer("auth.test", { json: { ok: false, error: "fatal_error" } })
+      expect((yield* flaky.postEvent(eventCallback(LEGACY_TEAM, slackEvent({ team: LEGACY_TEAM, channel: "D0DM00001", channelType: "im", user: "U0USER001", text: "/status" })))).status).toBe(503)
+      expect((yield* flaky.postEvent(eventCallback(LEGACY_TEAM, slackEvent({ team: LEGACY_TEAM, channel: "D0DM00001", channelType: "im", user: "U0USER001", text: "/status" })))).status).toBe(503)
+      expect(flaky.api.callsTo("auth.test")).toHaveLength(2)
     }))
 
   it.scopedLive("a record that is revoked or unhealthy never falls back to the legacy token (bug 9)", () =>

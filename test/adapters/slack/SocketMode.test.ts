@@ -109,6 +109,25 @@ describe("Slack Socket Mode", () => {
       expect(posts(served.api.calls)).toHaveLength(1)
     }))
 
+  it.scopedLive("a replay store that cannot claim leaves the envelope unacknowledged; Slack's redelivery then runs it once", () =>
+    Effect.gen(function*() {
+      const served = yield* serveSocket({ failClaim: (n) => n === 1 })
+      yield* startSocket(served)
+      yield* connected(served)
+      const ts = messageTs()
+      const id = eventId()
+      const envelope = served.socket.sendEvent(eventPayload(TEAM_A, mention("/status", { ts }), id))
+      yield* eventually(() => served.logs.some((l) => l.includes(`envelope ${envelope} not handled (503`)), 5_000, "the refusal")
+      expect(served.socket.acks.map((a) => a.envelopeId)).not.toContain(envelope)
+      expect(served.backend.calls).toEqual([])
+      // Slack redelivers the unacknowledged envelope (same id, retry_attempt 1).
+      served.socket.sendEvent(eventPayload(TEAM_A, mention("/status", { ts }), id), { envelopeId: envelope, retryAttempt: 1, retryReason: "timeout" })
+      yield* Effect.promise(() => served.socket.waitForAck(envelope))
+      yield* Effect.promise(() => served.api.waitFor((c) => posts(c).length >= 1))
+      expect(served.socket.acks.filter((a) => a.envelopeId === envelope)).toHaveLength(1)
+      expect(served.backend.callsTo("health")).toHaveLength(1)
+    }))
+
   it.scopedLive("lifecycle events over the socket: tokens_revoked closes that workspace", () =>
     Effect.gen(function*() {
       const served = yield* serveSocket()

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, Logger, LogLevel, Option, Redacted } from "effect"
+import { Deferred, Effect, FastCheck as fc, Fiber, Logger, LogLevel } from "effect"
 import type { RawResponse } from "../../../src/adapters/http/WebhookServer.js"
 import type { SlackEventPipeline, SlackRetry } from "../../../src/adapters/slack/EventsRoute.js"
 import type { SlackInteractionPipeline } from "../../../src/adapters/slack/Interactions.js"
-import { appTokenProblem, refusalOf, scrubLibraryText } from "../../../src/adapters/slack/SocketModeClient.js"
+import { refusalOf, scrubLibraryText } from "../../../src/adapters/slack/SocketModeClient.js"
 import { type Ack, handleEnvelope, retryOf, type SocketEnvelope } from "../../../src/adapters/slack/SocketModeEnvelopes.js"
 
-/** Socket Mode envelopes with stub pipelines: acknowledged first, routed to the right pipeline. */
+/** Socket Mode envelopes with stub pipelines: routed to the right pipeline, acknowledged after its answer. */
 const envelope = (over: Partial<SocketEnvelope> = {}): SocketEnvelope => ({
   type: "events_api",
   envelopeId: "env-1",
@@ -20,7 +20,15 @@ const setup = (answer: RawResponse = { status: 200, body: "OK" }) => {
   const steps: Array<string> = []
   const retries: Array<SlackRetry> = []
   const logs: Array<string> = []
-  const respond = (what: string): RawResponse => ({ ...answer, after: Effect.sync(() => void steps.push(`${what}:after`)) })
+  // As the pipelines answer: work behind a 2xx/4xx answer, none behind a 5xx (nothing was claimed).
+  const respond = (what: string): RawResponse =>
+    answer.status >= 500
+      ? answer
+      : {
+        ...answer,
+        after: Effect.sync(() => void steps.push(`${what}:after`)),
+        abandon: Effect.sync(() => void steps.push(`${what}:abandon`))
+      }
   const events: SlackEventPipeline = {
     process: (payload, retry) =>
       Effect.sync(() => {
@@ -51,22 +59,22 @@ const setup = (answer: RawResponse = { status: 200, body: "OK" }) => {
 }
 
 describe("Socket Mode envelopes", () => {
-  it.effect("events_api: acknowledged first, then the events pipeline, then the work behind its answer", () =>
+  it.effect("events_api: the events pipeline answers, then the ack goes out, then the work behind the answer", () =>
     Effect.gen(function*() {
       const t = setup()
       yield* t.run(envelope())
-      expect(t.steps).toEqual(["ack", "events:Ev1", "events:after"])
+      expect(t.steps).toEqual(["events:Ev1", "ack", "events:after"])
       expect(t.retries).toEqual([{ num: "", reason: "" }])
     }))
 
-  it.effect("interactive: acknowledged first, then the interactions pipeline", () =>
+  it.effect("interactive: the interactions pipeline answers, then the ack, then the press", () =>
     Effect.gen(function*() {
       const t = setup()
       yield* t.run(envelope({ type: "interactive", payload: { type: "block_actions" } }))
-      expect(t.steps).toEqual(["ack", "interactive:block_actions", "interactive:after"])
+      expect(t.steps).toEqual(["interactive:block_actions", "ack", "interactive:after"])
     }))
 
-  it.effect("a redelivery carries Slack's retry marker into the pipeline (its event-id dedupe)", () =>
+  it.effect("a redelivery carries Slack's retry marker into the pipeline (its message-key dedupe)", () =>
     Effect.gen(function*() {
       const t = setup()
       yield* t.run(envelope({ retryAttempt: 2, retryReason: "timeout" }))
@@ -90,20 +98,39 @@ describe("Socket Mode envelopes", () => {
       expect(t.steps).toEqual(["events:Ev1", "events:after"])
     }))
 
-  it.effect("an acknowledgement that cannot be sent is logged; the envelope still runs (the replay keys dedupe Slack's redelivery)", () =>
+  it.effect("an acknowledgement that cannot be sent is logged; the work still runs (its claim dedupes Slack's redelivery)", () =>
     Effect.gen(function*() {
       const t = setup()
       yield* t.run(envelope(), t.failingAck)
-      expect(t.steps).toEqual(["ack-failed", "events:Ev1", "events:after"])
-      expect(t.logs.some((l) => l.includes("env-1 (events_api) not acknowledged (SMSendWhileNotReadyError)"))).toBe(true)
+      expect(t.steps).toEqual(["events:Ev1", "ack-failed", "events:after"])
+      expect(t.logs.some((l) => l.includes("events_api envelope env-1 not acknowledged (SMSendWhileNotReadyError)"))).toBe(true)
     }))
 
-  it.effect("a pipeline refusal after the ack is logged (the envelope cannot be redelivered)", () =>
+  it.effect("a 503 answer (store or registry unavailable) is not acknowledged, so Slack redelivers the envelope", () =>
     Effect.gen(function*() {
       const t = setup({ status: 503, body: "Service Unavailable" })
       yield* t.run(envelope({ envelopeId: "env-9" }))
-      expect(t.steps).toEqual(["ack", "events:Ev1", "events:after"])
-      expect(t.logs.some((l) => l.includes("events_api envelope env-9 not handled (503 Service Unavailable)"))).toBe(true)
+      yield* t.run(envelope({ envelopeId: "env-10", type: "interactive", payload: { type: "block_actions" } }))
+      expect(t.steps).toEqual(["events:Ev1", "interactive:block_actions"])
+      expect(t.logs.some((l) => l.includes("events_api envelope env-9 not handled (503 Service Unavailable); not acknowledged"))).toBe(true)
+    }))
+
+  it.effect("a 400 answer (a payload that can never run) is acknowledged: a redelivery would not help", () =>
+    Effect.gen(function*() {
+      const t = setup({ status: 400, body: "Missing event_id" })
+      yield* t.run(envelope())
+      expect(t.steps).toEqual(["events:Ev1", "ack", "events:after"])
+    }))
+
+  it.effect("interrupted between the answer and its work (shutdown while acknowledging): the claim is given back", () =>
+    Effect.gen(function*() {
+      const t = setup()
+      const acking = yield* Deferred.make<void>()
+      const stuckAck: Ack = Effect.zipRight(Deferred.succeed(acking, undefined), Effect.never)
+      const fiber = yield* Effect.fork(t.run(envelope(), stuckAck))
+      yield* Deferred.await(acking)
+      yield* Fiber.interrupt(fiber)
+      expect(t.steps).toEqual(["events:Ev1", "events:abandon"])
     }))
 
   it("retryOf: only a positive whole retry_attempt is a retry", () => {
@@ -115,21 +142,14 @@ describe("Socket Mode envelopes", () => {
   })
 })
 
-describe("Socket Mode app token and library output", () => {
-  it("the app token must be present and start with xapp- (the reference's messages)", () => {
-    expect(appTokenProblem(Option.none())).toBe(
-      "Slack Socket Mode enabled but OPENCLAW_CONNECTOR_SLACK_APP_TOKEN missing. Set it to an xapp- token."
-    )
-    expect(appTokenProblem(Option.some(Redacted.make("  ")))).toContain("APP_TOKEN missing")
-    expect(appTokenProblem(Option.some(Redacted.make("xoxb-123")))).toBe("Invalid Slack App Token (must start with xapp-).")
-    expect(appTokenProblem(Option.some(Redacted.make("xapp-1-A0-1-abc")))).toBeUndefined()
-  })
-
+describe("Socket Mode refusals and library output", () => {
   it("refusals: token errors are invalid_token, other Slack errors rejected, transport failures unreachable", () => {
     const platform = (error: string) => ({ code: "slack_webapi_platform_error", data: { ok: false, error } })
     expect(refusalOf(platform("invalid_auth"))).toEqual({ state: "invalid_token", detail: "apps.connections.open: invalid_auth" })
     expect(refusalOf(platform("not_authed")).state).toBe("invalid_token")
     expect(refusalOf(platform("team_disabled"))).toEqual({ state: "rejected", detail: "apps.connections.open: team_disabled" })
+    expect(refusalOf(platform("internal_error")).state).toBe("unreachable")
+    expect(refusalOf(platform("ratelimited")).state).toBe("rate_limited")
     expect(refusalOf(platform("<script> xapp-1-secret")).detail).toBe("apps.connections.open: unrecognised")
     expect(refusalOf({ code: "slack_webapi_http_error", statusCode: 502 }).detail).toBe("apps.connections.open: http 502")
     expect(refusalOf({ code: "slack_webapi_rate_limited_error" }).state).toBe("rate_limited")

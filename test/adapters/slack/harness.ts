@@ -17,11 +17,11 @@ import { settingsLayer } from "../../support/Builders.js"
 import { makeRecordingReplayStore, type StoreProbe } from "../../support/RecordingReplayStore.js"
 import { type SlackApiFake, startSlackApiFake } from "../../e2e/support/SlackApiFake.js"
 import { interactionBody, type PostOptions, postSlack, type SlackAnswer } from "../../e2e/support/SlackClient.js"
-import { makeRegistryFake, type RegistryFake } from "./support/RegistryFake.js"
+import { makeRegistrySpy, type RegistrySpy } from "./support/RegistrySpy.js"
 
 /**
  * The Slack events and interactions routes on 127.0.0.1:0 with a recording fake Slack Web API,
- * a fake installation registry with two workspaces installed (A and B, each with its own bot
+ * the in-memory installation registry (behind a spy) with two workspaces installed (A and B, each with its own bot
  * token and bot user id), a stubbed backend, the memory replay store (recorded) and captured logs.
  */
 export const SIGNING_SECRET = "slack-signing-secret-for-tests"
@@ -49,6 +49,8 @@ export interface ServeOptions {
   readonly metadataBotIds?: boolean
   /** Claims numbered from 1 at or after this one fail with StoreError. */
   readonly failClaimsFrom?: number
+  /** Claim number `n` (from 1) fails with StoreError when this says so (overrides failClaimsFrom). */
+  readonly failClaim?: (n: number) => boolean
 }
 
 export const healthyBackend = (): BackendStub =>
@@ -65,7 +67,7 @@ export const serveSlack = (options: ServeOptions = {}) =>
     api.addWorkspace({ teamId: TEAM_A, token: TOKEN_A, botUserId: BOT_A })
     api.addWorkspace({ teamId: TEAM_B, token: TOKEN_B, botUserId: BOT_B })
     api.addWorkspace({ teamId: LEGACY_TEAM, token: LEGACY_TOKEN, botUserId: LEGACY_BOT })
-    const registry = makeRegistryFake()
+    const registry = makeRegistrySpy()
     if (options.install !== false) {
       const meta = (bot: string): Record<string, string> => options.metadataBotIds === false ? {} : { bot_user_id: bot }
       registry.install(TEAM_A, TOKEN_A, meta(BOT_A))
@@ -73,7 +75,7 @@ export const serveSlack = (options: ServeOptions = {}) =>
     }
     const backend = options.backend ?? healthyBackend()
     const made = Effect.runSync(makeRecordingReplayStore({
-      failClaim: (n) => options.failClaimsFrom !== undefined && n >= options.failClaimsFrom
+      failClaim: options.failClaim ?? ((n) => options.failClaimsFrom !== undefined && n >= options.failClaimsFrom)
     }))
     const logs: Array<string> = []
     const capture = Logger.make(({ message }) => {
@@ -133,4 +135,4 @@ export const eventually = (condition: () => boolean, timeoutMs = 5_000, what = "
     }
   })
 
-export { type SlackApiFake, type RegistryFake }
+export { type RegistrySpy, type SlackApiFake }
