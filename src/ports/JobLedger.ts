@@ -21,6 +21,14 @@ export const LEDGER_STATES = [
 ] as const
 export type LedgerState = typeof LEDGER_STATES[number]
 
+/** States the delivery worker still follows; only an entry in one of them may move. */
+export const OPEN_LEDGER_STATES: ReadonlyArray<LedgerState> = ["awaiting_approval", "submitted"]
+
+/** Final states: an entry that reached one never moves again. */
+export const TERMINAL_LEDGER_STATES: ReadonlyArray<LedgerState> = ["delivered", "failed", "expired"]
+
+export const isOpenLedgerState = (state: LedgerState): boolean => OPEN_LEDGER_STATES.includes(state)
+
 export interface LedgerEntry {
   /** `job:<prompt_id>` or `approval:<approval_id>`. */
   readonly id: string
@@ -79,7 +87,10 @@ export class JobLedger extends Context.Tag("ports/JobLedger")<JobLedger, {
   /** Insert an entry; recording the same id again keeps the first record (idempotent). */
   readonly record: (entry: LedgerEntry) => Effect.Effect<void, StoreError>
   readonly get: (id: string) => Effect.Effect<Option.Option<LedgerEntry>, StoreError>
-  /** Move an entry forward; a move to an earlier or equal state is ignored and returns false. */
+  /**
+   * Move an open entry forward; returns whether it moved. A move to an earlier or equal state is
+   * ignored, and so is any move of a terminal entry (delivered never becomes failed or expired).
+   */
   readonly advance: (id: string, state: LedgerState, atMillis: number) => Effect.Effect<boolean, StoreError>
   /** Entries not yet in a terminal state, oldest first. */
   readonly unfinished: Effect.Effect<ReadonlyArray<LedgerEntry>, StoreError>

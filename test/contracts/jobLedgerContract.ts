@@ -1,6 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { type ItemReceipt, JobLedger, LEDGER_STATES, type LedgerEntry, type LedgerState } from "../../src/ports/JobLedger.js"
+import {
+  type ItemReceipt,
+  JobLedger,
+  LEDGER_STATES,
+  type LedgerEntry,
+  type LedgerState,
+  OPEN_LEDGER_STATES,
+  TERMINAL_LEDGER_STATES
+} from "../../src/ports/JobLedger.js"
 import type { StoreError } from "../../src/ports/StoreError.js"
 
 export const ledgerEntry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
@@ -59,7 +67,8 @@ export const jobLedgerContract = (name: string, layer: Layer.Layer<JobLedger, St
 
     for (const [i, from] of LEDGER_STATES.entries()) {
       for (const [j, to] of LEDGER_STATES.entries()) {
-        const forward = j > i
+        // Only an open entry moves, and only forward; a terminal one never moves again.
+        const forward = j > i && OPEN_LEDGER_STATES.includes(from)
         it.effect(`advance ${from} -> ${to} ${forward ? "moves" : "is ignored"}`, () =>
           run(Effect.gen(function*() {
             const ledger = yield* JobLedger
@@ -84,8 +93,26 @@ export const jobLedgerContract = (name: string, layer: Layer.Layer<JobLedger, St
         yield* ledger.record(ledgerEntry({ state: "awaiting_approval" }))
         const moves: ReadonlyArray<LedgerState> = ["submitted", "awaiting_approval", "failed", "delivered", "expired", "submitted"]
         const results = yield* Effect.forEach(moves, (s, i) => ledger.advance("job:p-1", s, 2000 + i))
-        expect(results).toEqual([true, false, true, false, true, false])
-        expect(Option.map(yield* ledger.get("job:p-1"), (e) => e.state)).toEqual(Option.some("expired"))
+        expect(results).toEqual([true, false, true, false, false, false])
+        expect(Option.map(yield* ledger.get("job:p-1"), (e) => e.state)).toEqual(Option.some("failed"))
+      })))
+
+    it.effect("a terminal entry never moves: delivered does not become failed, nor failed expired", () =>
+      run(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        expect(TERMINAL_LEDGER_STATES).toEqual(LEDGER_STATES.filter((s) => !OPEN_LEDGER_STATES.includes(s)))
+        yield* ledger.record(ledgerEntry({ id: "job:d" }))
+        yield* ledger.record(ledgerEntry({ id: "job:f", state: "awaiting_approval" }))
+        expect(yield* ledger.advance("job:d", "delivered", 2000)).toBe(true)
+        expect(yield* ledger.advance("job:d", "failed", 2001)).toBe(false)
+        expect(yield* ledger.advance("job:d", "expired", 2002)).toBe(false)
+        expect(yield* ledger.advance("job:f", "failed", 2000)).toBe(true)
+        expect(yield* ledger.advance("job:f", "expired", 2001)).toBe(false)
+        const states = yield* Effect.forEach(["job:d", "job:f"], (id) => ledger.get(id))
+        expect(states.map(Option.map((e) => [e.state, e.updatedAtMillis]))).toEqual([
+          Option.some(["delivered", 2000]),
+          Option.some(["failed", 2000])
+        ])
       })))
 
     it.effect("of concurrent advances to the same state exactly one succeeds", () =>

@@ -15,7 +15,7 @@ import { type JobsSnapshot, queuePlace, type QueuePositions } from "./QueuePosit
  * - the terminal Succeeded always comes from `/history` (§5.4 steps 1-2), so a follower that
  *   joined late or missed `executed` frames still gets every image. History is asked again when
  *   the prompt reports its end (`execution_success`, `executing` with node null), when ComfyUI's
- *   queue shrinks, when the socket goes up or down, and on a timer: the reference's schedule
+ *   queue shrinks (see below), when the socket goes up or down, and on a timer: the reference's schedule
  *   (after a miss wait 1, 2, 4, 8, then 15 s each) while the socket is down, a slower safety
  *   interval while it is up. The safety polls matter: ComfyUI sends a prompt's frames only to the
  *   client id that queued it, and OpenClaw queues with its own, so for OpenClaw's prompts the
@@ -29,6 +29,11 @@ import { type JobsSnapshot, queuePlace, type QueuePositions } from "./QueuePosit
  *   prompts send no `execution_start` to this client); one shown ended wakes a history check. An
  *   unlisted prompt or an unreadable list changes nothing. Asking stops once the prompt started
  *   (by frame or by list) or ended.
+ * - Queue shrank (some prompt ended): with a usable jobs list, the follower asks for a fresh
+ *   snapshot (one shared, throttled call for all followers) and only the prompt it shows ended
+ *   checks its history, so one change costs one `/history` call instead of one per follower. A
+ *   follower falls back to checking history at once when there are no positions, the last list
+ *   was not usable, the list does not show its prompt, or the snapshot asked for fails.
  *
  * Exactly one terminal signal ends the stream; `timeout` ends it when `deadlineMillis` (Clock)
  * passes first. Closing the layer ends every follower's stream (without a terminal signal).
@@ -114,6 +119,12 @@ export const makeFollow = (deps: FollowDeps) =>
     let started = false
     /** The prompt left the queue as far as this follower knows: no more position lookups. */
     let dequeued = false
+    /** The jobs list showed the prompt ended (its history check was woken once for it). */
+    let listedEnded = false
+    /** The last usable list did not show the prompt: the list cannot tell when it ends. */
+    let unlisted = false
+    /** A queue shrink is waiting for the snapshot asked for it (cleared by the wake it leads to). */
+    let shrinkPending = false
     let lastAhead: number | undefined
     let lastNode: string | undefined
 
@@ -121,11 +132,20 @@ export const makeFollow = (deps: FollowDeps) =>
       deps.positions === undefined || dequeued || ended ? Effect.void : deps.positions.refresh
     )
 
-    const onSnapshot = (snapshot: JobsSnapshot): Effect.Effect<void> => {
-      if (dequeued) return Effect.void
-      const place = queuePlace(promptId, snapshot)
+    /** Wakes the history check a pending queue shrink was waiting for, if one is. */
+    const wakeForShrink = Effect.suspend(() => {
+      if (!shrinkPending) return Effect.void
+      shrinkPending = false
+      return wakeUp
+    })
+
+    const onSnapshot = (answer: Option.Option<JobsSnapshot>): Effect.Effect<void> => {
+      if (Option.isNone(answer)) return wakeForShrink
+      const place = queuePlace(promptId, answer.value)
+      unlisted = place._tag === "Unknown"
       switch (place._tag) {
         case "Waiting":
+          if (dequeued) return Effect.void
           return emitWhen(() => {
             if (dequeued || place.ahead === lastAhead) return undefined
             lastAhead = place.ahead
@@ -141,14 +161,30 @@ export const makeFollow = (deps: FollowDeps) =>
           })
         case "Ended":
           dequeued = true
+          // Once per listing as ended, or again for a later shrink (history may lag the list).
+          if (listedEnded && !shrinkPending) return Effect.void
+          listedEnded = true
+          shrinkPending = false
           return hint
         case "Unknown":
-          return Effect.void
+          return wakeForShrink
       }
     }
 
+    /** Some prompt ended: let the jobs list say whether it was this one (see the module comment). */
+    const onQueueShrank = Effect.suspend(() => {
+      const positions = deps.positions
+      if (positions === undefined || unlisted) return wakeUp
+      return Effect.flatMap(positions.usable, (usable) => {
+        if (!usable) return wakeUp
+        shrinkPending = true
+        return positions.refresh
+      })
+    })
+
     const route = (message: HubMessage): Effect.Effect<void> => {
-      if (message._tag === "Link" || message._tag === "QueueShrank") return wakeUp
+      if (message._tag === "Link") return wakeUp
+      if (message._tag === "QueueShrank") return onQueueShrank
       if (message._tag === "Status") return askPosition
       if (promptOf(message) !== promptId) return Effect.void
       // Any frame of this prompt means it runs (or ran): its position no longer matters.

@@ -1,4 +1,5 @@
 import { Option } from "effect"
+import { isRecord } from "../../domain/render/Values.js"
 import type { Json, ViewRequest } from "../../ports/Backend.js"
 import type { JobSignal } from "../../ports/ComfyEvents.js"
 import type { ErrorReport } from "./ComfyMessages.js"
@@ -18,9 +19,7 @@ const MAX_MESSAGE = 500
 export const INTERRUPTED = "Execution interrupted"
 const FAILED = "Execution failed"
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
+/** A non-blank string, trimmed (unlike Values.ts `nonEmptyString`, which keeps blanks and spaces). */
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
 

@@ -1,4 +1,4 @@
-import { Duration, Effect, Either, Option, PubSub, Queue, Schema, type Scope } from "effect"
+import { Duration, Effect, Either, Option, PubSub, Queue, Ref, Schema, type Scope } from "effect"
 import type { BackendError, Json } from "../../ports/Backend.js"
 
 /**
@@ -11,8 +11,9 @@ import type { BackendError, Json } from "../../ports/Backend.js"
  * (`refresh`), requests coalesce, and each answer is published to every subscriber. Calls are
  * spaced by at least `intervalMillis` (1 s), or `unsupportedMillis` (60 s) after an answer saying
  * the host cannot serve the list at all (401/403/404/501), so a burst of `status` frames from many
- * followers costs one call per interval. A failed or malformed answer publishes nothing (positions
- * stay unknown) and is logged at debug level only: positions are a nicety, never a reason to fail.
+ * followers costs one call per interval. A failed or malformed answer publishes `none` (positions
+ * stay unknown; followers that relied on the list fall back to asking history) and is logged at
+ * debug level only: positions are a nicety, never a reason to fail.
  */
 
 const JobStatus = Schema.Literal("pending", "in_progress", "completed", "failed", "cancelled")
@@ -89,8 +90,13 @@ export const queuePlace = (promptId: string, jobs: JobsSnapshot): QueuePlace => 
 export interface QueuePositions {
   /** Ask for a snapshot taken after this call (coalesced, throttled); returns at once. */
   readonly refresh: Effect.Effect<void>
-  /** Snapshots as they arrive, for as long as the scope lasts. */
-  readonly subscribe: Effect.Effect<Queue.Dequeue<JobsSnapshot>, never, Scope.Scope>
+  /** Every answer as it arrives, for as long as the scope lasts: a snapshot, or none when the call failed. */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<Option.Option<JobsSnapshot>>, never, Scope.Scope>
+  /**
+   * Whether the last call gave a usable list (false before the first one): only then can a
+   * follower wait for the list to tell it its prompt ended, instead of asking history itself.
+   */
+  readonly usable: Effect.Effect<boolean>
 }
 
 export interface QueuePositionsTiming {
@@ -112,7 +118,10 @@ export const makeQueuePositions = (
 ): Effect.Effect<QueuePositions, never, Scope.Scope> =>
   Effect.gen(function*() {
     const wake = yield* Queue.sliding<void>(1)
-    const snapshots = yield* Effect.acquireRelease(PubSub.sliding<JobsSnapshot>(8), PubSub.shutdown)
+    const snapshots = yield* Effect.acquireRelease(PubSub.sliding<Option.Option<JobsSnapshot>>(8), PubSub.shutdown)
+    const usable = yield* Ref.make(false)
+    const publish = (answer: Option.Option<JobsSnapshot>) =>
+      Effect.zipRight(Ref.set(usable, Option.isSome(answer)), PubSub.publish(snapshots, answer))
 
     /** One call: the wait before the next one. */
     const fetchOnce: Effect.Effect<number> = jobs.pipe(
@@ -120,20 +129,23 @@ export const makeQueuePositions = (
       Effect.flatMap(Either.match({
         onLeft: (error) => {
           const status = error.status === undefined ? "" : ` ${error.status}`
-          return Effect.as(
-            Effect.logDebug(`jobs list for queue positions not read (${error.reason}${status}); positions stay unknown`),
-            error.status !== undefined && UNSUPPORTED.has(error.status) ? timing.unsupportedMillis : timing.intervalMillis
+          return Effect.logDebug(`jobs list for queue positions not read (${error.reason}${status}); positions stay unknown`).pipe(
+            Effect.zipRight(publish(Option.none())),
+            Effect.as(error.status !== undefined && UNSUPPORTED.has(error.status) ? timing.unsupportedMillis : timing.intervalMillis)
           )
         },
-        onRight: (body) =>
-          Option.match(decodeJobs(body), {
-            onNone: () => Effect.as(Effect.logDebug("jobs list for queue positions malformed; positions stay unknown"), timing.intervalMillis),
-            onSome: (snapshot) => Effect.as(PubSub.publish(snapshots, snapshot), timing.intervalMillis)
-          })
+        onRight: (body) => {
+          const snapshot = decodeJobs(body)
+          const logged = Option.isNone(snapshot) ? Effect.logDebug("jobs list for queue positions malformed; positions stay unknown") : Effect.void
+          return Effect.as(Effect.zipRight(logged, publish(snapshot)), timing.intervalMillis)
+        }
       })),
       // A defect here must not end the fetcher (and never reaches a follower).
       Effect.catchAllDefect((defect) =>
-        Effect.as(Effect.logDebug("jobs list for queue positions failed unexpectedly", defect), timing.intervalMillis)
+        Effect.logDebug("jobs list for queue positions failed unexpectedly", defect).pipe(
+          Effect.zipRight(publish(Option.none())),
+          Effect.as(timing.intervalMillis)
+        )
       )
     )
 
@@ -143,6 +155,7 @@ export const makeQueuePositions = (
 
     return {
       refresh: Effect.asVoid(wake.offer(undefined)),
-      subscribe: PubSub.subscribe(snapshots)
+      subscribe: PubSub.subscribe(snapshots),
+      usable: Ref.get(usable)
     }
   })

@@ -13,7 +13,7 @@ export interface DeliveryWorkerOptions {
   readonly maxImages: number
   readonly maxBytes: number
   readonly timeoutSec: number
-  /** Entries followed at once; the others wait their turn (default 100). */
+  /** Delivery attempts run at once; the others wait their turn (default 100). Backoffs and approval polls do not count. */
   readonly concurrency?: number
   /** An entry still open this long after it was recorded ends as failed (default 24 h). */
   readonly maxAgeMillis?: number
@@ -30,8 +30,9 @@ const DEFAULT_SWEEP_MILLIS = 60_000
  * The delivery worker: follows every open ledger entry to a terminal state (domain/delivery).
  * On start it resumes every unfinished entry; handlers hand it new ones through the DeliveryQueue
  * it provides; a periodic sweep picks up anything else still open (an entry recorded by a process
- * without the queue, a follower that died). One follower per entry id at a time, at most
- * `concurrency` at once. Closing the layer interrupts the followers; their entries stay open in
+ * without the queue, a follower that died). One follower per entry id at a time; at most
+ * `concurrency` of them attempt a delivery (follow a job, send) at once, while waiting between
+ * attempts or for an approval takes no permit. Closing the layer interrupts the followers; their entries stay open in
  * the ledger and resume on the next start (receipts make sure nothing is sent twice).
  */
 export const DeliveryWorkerLive = (options: DeliveryWorkerOptions): Layer.Layer<DeliveryQueue, never, DeliveryWorkerRequirements> =>
@@ -50,7 +51,9 @@ export const DeliveryWorkerLive = (options: DeliveryWorkerOptions): Layer.Layer<
       const permits = yield* Effect.makeSemaphore(options.concurrency ?? DEFAULT_CONCURRENCY)
 
       const follow = (entryId: string, services: Context.Context<FollowServices>) =>
-        permits.withPermits(1)(followEntry(entryId, settings)).pipe(
+        // The permit is taken per attempt inside the follower, so an entry waiting out a backoff
+        // or polling an approval for hours never keeps another entry from being delivered.
+        followEntry(entryId, settings, permits.withPermits(1)).pipe(
           Effect.provide(services),
           Effect.catchAllCause((cause) =>
             Cause.isInterruptedOnly(cause)

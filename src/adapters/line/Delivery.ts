@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto"
 import { type Context, Effect, Redacted } from "effect"
 import { DeliveryError, type DeliveryImage, type DeliveryReceipt, type PlatformDelivery } from "../../ports/ChatDelivery.js"
-import { type MediaError, MediaStore } from "../../ports/MediaStore.js"
+import { MediaStore } from "../../ports/MediaStore.js"
 import { PlatformHealth } from "../../ports/PlatformHealth.js"
+import { JPEG_OR_PNG, mediaDeliveryError, platformCallDeliveryError } from "../delivery/DeliveryErrors.js"
+import { sendInParts } from "../delivery/TextParts.js"
 import { callPlatformApi, type PlatformCallError } from "../http/PlatformApi.js"
 import { batchesOf, textMessagesOf } from "./Messages.js"
 
@@ -15,7 +17,9 @@ import { batchesOf, textMessagesOf } from "./Messages.js"
  *   Each push carries `X-Line-Retry-Key`, a UUID derived from the worker's idempotency key and
  *   the part being sent, so a resend after a lost answer (or after a restart) is dropped by LINE
  *   itself (answered 409 "already accepted", which is a success here): `idempotentSends`.
- * - Text is split into messages of at most 5000 characters, 5 messages per push call.
+ * - Text is split into messages of at most 5000 characters, 5 messages per push call; a push
+ *   that fails after the first one went through is `unknown-outcome` (TextParts.ts): the worker
+ *   resends with the same retry keys, so LINE drops the pushes it already took.
  * - Images are stored in the MediaStore and sent as an image message by its signed https URL
  *   (LINE fetches it later). LINE takes JPEG or PNG up to 10 MB only; other images are
  *   `unsupported` here, so the worker falls back to the link rung. No document messages exist.
@@ -38,7 +42,6 @@ export const PUSH_PATH = "/v2/bot/message/push"
 export const LOADING_PATH = "/v2/bot/chat/loading/start"
 /** LINE's limit for `originalContentUrl` images. */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024
-const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/jpeg", "image/jpg", "image/png"])
 
 /** A fixed namespace so keys from this connector never collide with other UUIDv5 users. */
 const RETRY_KEY_NAMESPACE = Buffer.from("9b3f6c2e0d8a4f1b8e5c7a2d4b6f8e10", "hex")
@@ -56,32 +59,8 @@ export const retryKeyOf = (idempotencyKey: string, part: string): string => {
 }
 
 /** What a failed platform call means for the worker (see ChatDelivery's reasons). */
-export const lineDeliveryError = (e: PlatformCallError, what: string): DeliveryError => {
-  const said = e.detail === undefined ? "" : `: ${e.detail}`
-  const status = e.status === undefined ? "" : ` (HTTP ${e.status})`
-  const fail = (reason: DeliveryError["reason"], text: string) => new DeliveryError({ reason, message: `LINE ${what} ${text}${status}${said}` })
-  if (e.status === 413) return fail("too-large", "refused as too large")
-  switch (e.reason) {
-    case "auth-invalid":
-      return fail("rejected", "refused the channel access token")
-    case "rejected":
-      return fail("rejected", "refused")
-    case "rate-limited":
-      return fail("unavailable", "rate limited")
-    case "unreachable":
-      return e.status === undefined && e.sent !== "no" ? fail("unknown-outcome", "got no answer") : fail("unavailable", "unavailable")
-    case "malformed":
-      return fail("unknown-outcome", "answer not understood")
-  }
-}
-
-export const mediaDeliveryError = (e: MediaError): DeliveryError =>
-  new DeliveryError({
-    reason: e.reason === "too-large" ? "too-large" : e.reason === "no-public-url" ? "unsupported" : "unavailable",
-    message: e.reason === "no-public-url"
-      ? "Images need OPENCLAW_CONNECTOR_PUBLIC_BASE_URL (the platform fetches them by URL)"
-      : `Media store: ${e.message}`
-  })
+export const lineDeliveryError = (e: PlatformCallError, what: string): DeliveryError =>
+  platformCallDeliveryError(e, { platform: "LINE", what, authRefused: "refused the channel access token" })
 
 const firstSentId = (body: unknown): string => {
   const sent = (body as { sentMessages?: unknown } | undefined)?.sentMessages
@@ -128,29 +107,23 @@ export const makeLineDelivery = (
       )
 
     const sendText = (target: { readonly channelId: string }, text: string, idempotencyKey: string) =>
-      run(Effect.gen(function*() {
-        const batches = batchesOf(textMessagesOf(text))
-        if (batches.length === 0) return yield* new DeliveryError({ reason: "rejected", message: "LINE text: nothing to send" })
-        let first = ""
-        for (const [i, batch] of batches.entries()) {
-          const id = yield* push(target.channelId, batch, retryKeyOf(idempotencyKey, `text:${i}`), "push")
-          if (i === 0) first = id
-        }
-        return { rung: "text", platformRef: first } satisfies DeliveryReceipt
+      run(sendInParts({
+        what: "LINE text",
+        parts: batchesOf(textMessagesOf(text)),
+        send: (batch, i) => push(target.channelId, batch, retryKeyOf(idempotencyKey, `text:${i}`), "push")
       }))
 
     const sendImage = (target: { readonly channelId: string }, image: DeliveryImage, idempotencyKey: string) =>
       run(Effect.gen(function*() {
-        const type = image.contentType.split(";")[0]!.trim().toLowerCase()
-        if (!IMAGE_TYPES.has(type)) {
-          return yield* new DeliveryError({ reason: "unsupported", message: `LINE image messages take JPEG or PNG, not ${type || "unknown"}` })
+        if (!JPEG_OR_PNG.has(image.contentType)) {
+          return yield* new DeliveryError({ reason: "unsupported", message: `LINE image messages take JPEG or PNG, not ${image.contentType}` })
         }
         if (image.bytes.byteLength > MAX_IMAGE_BYTES) {
           return yield* new DeliveryError({ reason: "too-large", message: "LINE image messages take at most 10 MB" })
         }
         const media = yield* MediaStore
-        const stored = yield* media.put({ bytes: image.bytes, contentType: type, filename: image.filename }).pipe(
-          Effect.mapError(mediaDeliveryError)
+        const stored = yield* media.put({ bytes: image.bytes, contentType: image.contentType, filename: image.filename }).pipe(
+          Effect.mapError((e) => mediaDeliveryError(e, "LINE"))
         )
         const message = { type: "image", originalContentUrl: stored.url, previewImageUrl: stored.previewUrl }
         const id = yield* push(target.channelId, [message], retryKeyOf(idempotencyKey, "image"), "image push")

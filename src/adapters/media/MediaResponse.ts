@@ -1,5 +1,6 @@
 import { Option } from "effect"
 import type { MediaFile } from "../../ports/MediaStore.js"
+import { safeFilename } from "./MediaDir.js"
 import { normalizeContentType } from "./MediaToken.js"
 
 /**
@@ -17,6 +18,21 @@ export interface MediaHttpResponse {
   readonly status: 200 | 404
   readonly headers: Readonly<Record<string, string>>
   readonly body: Uint8Array | string
+}
+
+/**
+ * A file as the file store's `open` hands it back: with the unix-millisecond expiry its verified
+ * link carries (the response's cache lifetime). Structurally a `MediaFile`, so the MediaStore
+ * port's `open` is unchanged; a store that gives no expiry gets `max-age=0`.
+ */
+export interface OpenedMedia extends MediaFile {
+  readonly expiresAtMillis: number
+}
+
+/** The link expiry of an opened file, when its store gave one. */
+export const expiresAtOf = (file: MediaFile): number | undefined => {
+  const expiry = (file as Partial<OpenedMedia>).expiresAtMillis
+  return typeof expiry === "number" && Number.isFinite(expiry) ? expiry : undefined
 }
 
 export const NOT_FOUND_TEXT = "Media Not Found or Expired"
@@ -51,8 +67,6 @@ const DANGEROUS = new Set([
   "application/pdf"
 ])
 
-export const isSafeRasterImage = (contentType: string): boolean => SAFE_RASTER.has(normalizeContentType(contentType))
-
 /**
  * A type a browser might render as a document or run (the reference's list, anything XML, HTML or
  * script-like, and anything that is not a clean `type/subtype`): never served under its own label.
@@ -62,9 +76,6 @@ export const isDangerousType = (contentType: string): boolean => {
   return t === "application/octet-stream" || DANGEROUS.has(t) || t.includes("xml") || t.includes("html") || t.includes("script")
 }
 
-/** `filename="..."` with only characters that cannot break or inject into the header. */
-const dispositionName = (filename: string): string => filename.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 128) || "media"
-
 export const mediaResponse = (file: MediaFile, secondsLeft: number): MediaHttpResponse => {
   const stored = normalizeContentType(file.contentType)
   const raster = SAFE_RASTER.has(stored)
@@ -73,7 +84,7 @@ export const mediaResponse = (file: MediaFile, secondsLeft: number): MediaHttpRe
     status: 200,
     headers: {
       "content-type": type,
-      "content-disposition": `${raster ? "inline" : "attachment"}; filename="${dispositionName(file.filename)}"`,
+      "content-disposition": `${raster ? "inline" : "attachment"}; filename="${safeFilename(file.filename, "media")}"`,
       "x-content-type-options": "nosniff",
       "cache-control": `private, max-age=${Math.max(0, Math.floor(secondsLeft))}`
     },

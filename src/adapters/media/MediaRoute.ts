@@ -1,8 +1,7 @@
 import { Clock, Effect, Option } from "effect"
 import { MediaStore } from "../../ports/MediaStore.js"
 import type { RawResponse, WebhookRoute } from "../http/WebhookServer.js"
-import { mediaResponse, type MediaHttpResponse, mediaSubPath, normalizeMediaPath, notFound } from "./MediaResponse.js"
-import { peekExpiry } from "./MediaToken.js"
+import { expiresAtOf, mediaResponse, type MediaHttpResponse, mediaSubPath, normalizeMediaPath, notFound } from "./MediaResponse.js"
 
 /**
  * The media route (`GET`/`HEAD <MEDIA_PATH>/<token>`), for any server: `serveMedia` is the whole
@@ -31,9 +30,9 @@ export const serveMedia = (
           onNone: () => Effect.succeed(notFound),
           onSome: (f) =>
             Effect.map(Clock.currentTimeMillis, (now) => {
-              // The store accepted the token, so its expiry is the signed one.
-              const left = Option.match(peekExpiry(sub), { onNone: () => 0, onSome: (exp) => exp - now / 1000 })
-              return mediaResponse(f, left)
+              // The expiry the store verified with the token; without one, nothing is cached.
+              const expiresAt = expiresAtOf(f)
+              return mediaResponse(f, expiresAt === undefined ? 0 : (expiresAt - now) / 1000)
             })
         }))
     }
@@ -48,16 +47,7 @@ const toRaw = (response: MediaHttpResponse): RawResponse => ({
   body: response.body
 })
 
-/** A WebhookServer route with the store given (no requirement). HEAD is answered by WebhookServer. */
-export const mediaRouteWith = (options: { readonly path: string; readonly store: Store }): WebhookRoute<never> => ({
-  method: "GET",
-  path: mediaRoutePath(options.path),
-  match: "prefix",
-  handle: (request) =>
-    Effect.map(serveMedia(options.store, options.path, request.path, request.query.toString()), toRaw)
-})
-
-/** A WebhookServer route that takes the MediaStore from the context. */
+/** A WebhookServer route that takes the MediaStore from the context. HEAD is answered by WebhookServer. */
 export const mediaRoute = (options: { readonly path: string }): WebhookRoute<MediaStore> => ({
   method: "GET",
   path: mediaRoutePath(options.path),

@@ -4,7 +4,7 @@ import type { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { MediaError, type MediaFile, MediaStore, type StoredMedia } from "../../ports/MediaStore.js"
 import { prepareDir, readMedia, safeFilename, sweepExpired, writeMedia } from "./MediaDir.js"
 import { type MediaKeyError, mediaSigningKey } from "./MediaKey.js"
-import { mediaLinkBase } from "./MediaResponse.js"
+import { mediaLinkBase, type OpenedMedia } from "./MediaResponse.js"
 import { isExpired, mintToken, normalizeContentType, verifyToken } from "./MediaToken.js"
 
 /**
@@ -16,9 +16,11 @@ import { isExpired, mintToken, normalizeContentType, verifyToken } from "./Media
  * - `previewUrl` is always `url`: making a smaller copy needs an image codec this project does
  *   not ship. LINE shows the image itself as preview; it asks previews to be at most 1 MB.
  * - Expired files are removed by a sweep at startup, then every `sweepEvery` (default 1 minute)
- *   for as long as the layer lives, and by `put` (at most once per `putSweepGap`), each looking
- *   at a bounded number of directory entries. Files stay `graceSec` (60 s) past their link's
- *   expiry, for downloads in flight; the link itself stops working at its expiry.
+ *   for as long as the layer lives, each looking at a bounded number of directory entries; `put`
+ *   never scans the directory. Files stay `graceSec` (60 s) past their link's expiry, for
+ *   downloads in flight; the link itself stops working at its expiry.
+ * - `open` hands back the file with its link's signed expiry (`OpenedMedia`), so the route sets
+ *   its cache lifetime without reading the token again.
  * - Links stay valid across restarts and across servers as long as the directory and the key
  *   (MediaKey.ts) stay the same.
  */
@@ -34,13 +36,10 @@ export interface MediaStoreFileOptions {
   readonly publicBaseUrl: Option.Option<string>
   readonly signingKey: Redacted.Redacted<Uint8Array>
   readonly sweepEvery?: Duration.DurationInput
-  readonly putSweepGap?: Duration.DurationInput
   readonly graceSec?: number
-  /** Directory entries one sweep looks at (default 2,000; 256 for the sweep `put` runs). */
+  /** Directory entries one sweep looks at (default 2,000). */
   readonly sweepMaxEntries?: number
 }
-
-const PUT_SWEEP_MAX_ENTRIES = 256
 
 const errnoOf = (e: unknown): string => String((e as NodeJS.ErrnoException | undefined)?.code ?? "error")
 
@@ -48,7 +47,6 @@ const make = (options: MediaStoreFileOptions) =>
   Effect.gen(function*() {
     const key = Redacted.value(options.signingKey)
     const graceMillis = (options.graceSec ?? 60) * 1000
-    const putSweepGapMillis = Duration.toMillis(options.putSweepGap ?? "10 seconds")
     const linkBase = Option.map(options.publicBaseUrl, (base) => mediaLinkBase(base, options.mediaPath))
 
     yield* Effect.tryPromise({
@@ -56,7 +54,7 @@ const make = (options: MediaStoreFileOptions) =>
       catch: (e) => new MediaError({ reason: "unavailable", message: `media directory unavailable (${errnoOf(e)}): ${options.dir}` })
     })
 
-    /** Best effort: a failed sweep is logged and retried by the next one, never fails a caller. */
+    /** Best effort: a failed sweep is logged and retried by the next one. */
     const sweep = (maxEntries: number) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.tryPromise(() => sweepExpired(options.dir, now, { graceMillis, maxEntries }))).pipe(
@@ -69,8 +67,6 @@ const make = (options: MediaStoreFileOptions) =>
     yield* Effect.forkScoped(
       Effect.repeat(sweep(options.sweepMaxEntries ?? 2000), Schedule.spaced(options.sweepEvery ?? "1 minute"))
     )
-
-    let lastPutSweep = Number.NEGATIVE_INFINITY
 
     const put = (file: MediaFile): Effect.Effect<StoredMedia, MediaError> =>
       Effect.gen(function*() {
@@ -87,10 +83,6 @@ const make = (options: MediaStoreFileOptions) =>
           })
         }
         const now = yield* Clock.currentTimeMillis
-        if (now - lastPutSweep >= putSweepGapMillis) {
-          lastPutSweep = now
-          yield* sweep(PUT_SWEEP_MAX_ENTRIES)
-        }
         const claims = {
           id: randomBytes(16).toString("hex"),
           expiresAt: Math.floor(now / 1000) + options.ttlSec,
@@ -104,16 +96,20 @@ const make = (options: MediaStoreFileOptions) =>
         return { url, previewUrl: url, expiresAtMillis: claims.expiresAt * 1000 }
       })
 
-    /** Fail closed: anything short of a valid, unexpired link to an intact file is `none` (404). */
-    const open = (pathAndQuery: string): Effect.Effect<Option.Option<MediaFile>> =>
+    /**
+     * Fail closed: anything short of a valid, unexpired link to an intact file is `none` (404).
+     * The file comes with the expiry its verified token carries (the port's `open` is this).
+     */
+    const open = (pathAndQuery: string): Effect.Effect<Option.Option<OpenedMedia>> =>
       Effect.gen(function*() {
         const claims = verifyToken(key, pathAndQuery)
         if (Option.isNone(claims)) return Option.none()
         const now = yield* Clock.currentTimeMillis
         if (isExpired(claims.value, now)) return Option.none()
-        return yield* Effect.tryPromise(() => readMedia(options.dir, claims.value)).pipe(
+        const file = yield* Effect.tryPromise(() => readMedia(options.dir, claims.value)).pipe(
           Effect.orElseSucceed(() => Option.none<MediaFile>())
         )
+        return Option.map(file, (f): OpenedMedia => ({ ...f, expiresAtMillis: claims.value.expiresAt * 1000 }))
       })
 
     return MediaStore.of({ put, open })

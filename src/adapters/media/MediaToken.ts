@@ -79,12 +79,3 @@ export const verifyToken = (key: Uint8Array, pathAndQuery: string): Option.Optio
 
 /** A link is still valid during its expiry second. */
 export const isExpired = (claims: TokenClaims, nowMillis: number): boolean => Math.floor(nowMillis / 1000) > claims.expiresAt
-
-/**
- * The expiry (unix seconds) written in a token, without checking its signature: only for headers
- * of a response whose token `verifyToken` already accepted (Cache-Control max-age).
- */
-export const peekExpiry = (pathAndQuery: string): Option.Option<number> => {
-  const m = SEGMENT.exec(segmentOf(pathAndQuery))
-  return m === null ? Option.none() : Option.map(decodeClaims(m[1]!), (c) => c.expiresAt)
-}

@@ -2,16 +2,18 @@ import { type Context, Effect, Redacted } from "effect"
 import type { DeliveryTarget } from "../../domain/model/Request.js"
 import { DeliveryError, type DeliveryImage, type DeliveryReceipt, type PlatformDelivery } from "../../ports/ChatDelivery.js"
 import type { PlatformHealth } from "../../ports/PlatformHealth.js"
+import { sendInParts } from "../delivery/TextParts.js"
 import { callPlatformApi } from "../http/PlatformApi.js"
 import { uploadTemporaryImage } from "./DeliveryUpload.js"
-import type { WeChatApi, WeChatApiError } from "./WeChatApi.js"
+import { textMessages, type WeChatApi, type WeChatApiError } from "./WeChatApi.js"
 
 /**
  * Results delivered to a WeChat Official Account follower after the passive reply (spec §6 WeChat
  * row; the reference sent only "Media delivery not yet supported" for images).
  *
- * - Text: Customer Service `text` messages (split at 2048 bytes by WeChatApi, with its token cache
- *   and refresh-once rule).
+ * - Text: Customer Service `text` messages (split at 2048 bytes as WeChatApi's `textMessages`,
+ *   with its token cache and refresh-once rule); a piece that fails after the first arrived is
+ *   `unknown-outcome` (TextParts.ts), so the text is never resent in full.
  * - Images: uploaded as temporary media (`/cgi-bin/media/upload?type=image`, multipart), then sent
  *   as a Customer Service `image` message by `media_id`. WeChat takes PNG, JPEG, GIF or BMP up to
  *   10 MB; anything else is `unsupported`/`too-large` here so the worker falls down the ladder.
@@ -32,7 +34,8 @@ export interface WeChatDeliveryOptions {
 }
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024
-const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/jpg", "image/gif", "image/bmp"])
+/** The image types Customer Service image messages take (as the ladder's `contentTypeOf` names them). */
+const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/gif", "image/bmp"])
 /** errcodes meaning the media's size is out of bounds (invalid image/media size, media size out of limit). */
 const SIZE_ERRCODES: ReadonlySet<number> = new Set([40006, 40009, 45001])
 /** errcodes meaning the media's type is not taken (invalid media type, invalid file type). */
@@ -71,7 +74,6 @@ export const wechatDeliveryError = (e: WeChatApiError, what: string, sent: boole
   }
 }
 
-const TEXT: DeliveryReceipt = { rung: "text", platformRef: "" }
 const IMAGE: DeliveryReceipt = { rung: "image", platformRef: "" }
 
 export const makeWeChatDelivery = (options: WeChatDeliveryOptions): Effect.Effect<PlatformDelivery, never, PlatformHealth> =>
@@ -94,13 +96,17 @@ export const makeWeChatDelivery = (options: WeChatDeliveryOptions): Effect.Effec
         ? fail("rejected", "WeChat text: nothing to send")
         : run(Effect.gen(function*() {
           yield* token("text")
-          yield* Effect.mapError(api.sendText(target.channelId, text), (e) => wechatDeliveryError(e, "text", true))
-          return TEXT
+          return yield* sendInParts({
+            what: "WeChat text",
+            parts: textMessages(target.channelId, text),
+            send: (message) => Effect.as(send(message, "text"), "")
+          })
         }))
 
     const sendImage = (target: DeliveryTarget, image: DeliveryImage) => {
-      const type = image.contentType.split(";")[0]!.trim().toLowerCase()
-      if (!IMAGE_TYPES.has(type)) return fail("unsupported", `WeChat images are PNG, JPEG, GIF or BMP, not ${type || "unknown"}`)
+      if (!IMAGE_TYPES.has(image.contentType)) {
+        return fail("unsupported", `WeChat images are PNG, JPEG, GIF or BMP, not ${image.contentType}`)
+      }
       if (image.bytes.byteLength > MAX_IMAGE_BYTES) return fail("too-large", "WeChat images take at most 10 MB")
       return run(Effect.gen(function*() {
         yield* token("image upload")

@@ -68,6 +68,14 @@ interface CachedToken {
 export const refreshAfterSeconds = (seconds: number): number =>
   seconds - Math.max(seconds * 0.1, Math.min(300, seconds * 0.5))
 
+/**
+ * The Customer Service text messages `sendText` sends for `text`: one per piece of at most 2048
+ * bytes, in order (none for blank text). The delivery sends them one by one itself, to tell a
+ * failure after the first piece (TextParts.ts) from one before.
+ */
+export const textMessages = (openId: string, text: string): ReadonlyArray<object> =>
+  splitUtf8(text, MAX_TEXT_BYTES).map((content) => ({ touser: openId, msgtype: "text", text: { content } }))
+
 const errcodeOf = (body: unknown): number | undefined => {
   const code = (body as { errcode?: unknown } | undefined)?.errcode
   return typeof code === "number" && Number.isFinite(code) ? code : undefined
@@ -181,12 +189,7 @@ export const makeWeChatApi = (options: WeChatApiOptions): Effect.Effect<WeChatAp
 
     const sendMessage = (message: object) => Effect.asVoid(withToken((token) => post(token, message)))
 
-    const sendText = (openId: string, text: string) =>
-      Effect.forEach(
-        splitUtf8(text, MAX_TEXT_BYTES),
-        (content) => sendMessage({ touser: openId, msgtype: "text", text: { content } }),
-        { discard: true }
-      )
+    const sendText = (openId: string, text: string) => Effect.forEach(textMessages(openId, text), sendMessage, { discard: true })
 
     return { accessToken, sendText, sendMessage, withToken }
   })

@@ -7,8 +7,10 @@ import {
   type PlatformDelivery
 } from "../../ports/ChatDelivery.js"
 import type { DeliveryTarget } from "../../domain/model/Request.js"
-import { type MediaError, MediaStore } from "../../ports/MediaStore.js"
+import { MediaStore } from "../../ports/MediaStore.js"
 import type { PlatformHealth } from "../../ports/PlatformHealth.js"
+import { JPEG_OR_PNG, mediaDeliveryError, platformCallDeliveryError } from "../delivery/DeliveryErrors.js"
+import { sendInParts } from "../delivery/TextParts.js"
 import type { PlatformCallError } from "../http/PlatformApi.js"
 import type { GraphClient, WhatsAppNotConfigured } from "./GraphApi.js"
 import { textChunks, textPayload } from "./Render.js"
@@ -18,7 +20,8 @@ import { textChunks, textPayload } from "./Render.js"
  * bugs fixed: text is split at 4096 characters instead of cut at 4000, failures reach the worker,
  * a 401/410 only marks the health).
  *
- * - Text: Graph `messages` calls of type `text`, one per 4096-character piece.
+ * - Text: Graph `messages` calls of type `text`, one per 4096-character piece (TextParts.ts: a
+ *   failure after the first piece arrived is `unknown-outcome`, never resent).
  * - Images and documents: stored in the MediaStore; Graph fetches them by the signed https link
  *   (`{type:"image", image:{link}}`, `{type:"document", document:{link, filename}}`). Graph takes
  *   JPEG/PNG images up to 5 MB (others are `unsupported`/`too-large` here, so the worker tries
@@ -30,46 +33,19 @@ import { textChunks, textPayload } from "./Render.js"
  */
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024
 export const MAX_DOCUMENT_BYTES = 100 * 1024 * 1024
-const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/jpeg", "image/jpg", "image/png"])
 
 const fail = (reason: DeliveryError["reason"], message: string) => Effect.fail(new DeliveryError({ reason, message }))
 
 /** What a failed Graph call means for the worker (see ChatDelivery's reasons). */
-export const whatsappDeliveryError = (e: PlatformCallError | WhatsAppNotConfigured, what: string): DeliveryError => {
-  if (e._tag === "WhatsAppNotConfigured") {
-    return new DeliveryError({
+export const whatsappDeliveryError = (e: PlatformCallError | WhatsAppNotConfigured, what: string): DeliveryError =>
+  e._tag === "WhatsAppNotConfigured"
+    ? new DeliveryError({
       reason: "unsupported",
       message: e.reason === "phone-number-id-missing"
         ? "WhatsApp cannot send: OPENCLAW_CONNECTOR_WHATSAPP_PHONE_NUMBER_ID is not set"
         : "WhatsApp cannot send: OPENCLAW_CONNECTOR_WHATSAPP_ACCESS_TOKEN is not set"
     })
-  }
-  const said = e.detail === undefined ? "" : `: ${e.detail}`
-  const status = e.status === undefined ? "" : ` (HTTP ${e.status})`
-  const error = (reason: DeliveryError["reason"], text: string) =>
-    new DeliveryError({ reason, message: `WhatsApp ${what} ${text}${status}${said}` })
-  if (e.status === 413) return error("too-large", "refused as too large")
-  switch (e.reason) {
-    case "auth-invalid":
-      return error("rejected", "refused the access token")
-    case "rejected":
-      return error("rejected", "refused")
-    case "rate-limited":
-      return error("unavailable", "rate limited")
-    case "unreachable":
-      return e.status === undefined && e.sent !== "no" ? error("unknown-outcome", "got no answer") : error("unavailable", "unavailable")
-    case "malformed":
-      return error("unknown-outcome", "answer not understood")
-  }
-}
-
-const mediaDeliveryError = (e: MediaError): DeliveryError =>
-  new DeliveryError({
-    reason: e.reason === "too-large" ? "too-large" : e.reason === "no-public-url" ? "unsupported" : "unavailable",
-    message: e.reason === "no-public-url"
-      ? "Images need OPENCLAW_CONNECTOR_PUBLIC_BASE_URL (WhatsApp fetches them by URL)"
-      : `Media store: ${e.message}`
-  })
+    : platformCallDeliveryError(e, { platform: "WhatsApp", what })
 
 const messageId = (body: unknown): string => {
   const messages = (body as { messages?: unknown } | undefined)?.messages
@@ -95,27 +71,23 @@ export const makeWhatsAppDelivery = (graph: GraphClient): Effect.Effect<Platform
       Effect.gen(function*() {
         const media = yield* MediaStore
         const stored = yield* media.put({ bytes: image.bytes, contentType: image.contentType, filename: image.filename }).pipe(
-          Effect.mapError(mediaDeliveryError)
+          Effect.mapError((e) => mediaDeliveryError(e, "WhatsApp"))
         )
         const id = yield* post(build(stored.url), rung)
         return { rung, platformRef: id } satisfies DeliveryReceipt
       })
 
     const sendText = (target: DeliveryTarget, text: string) =>
-      run(Effect.gen(function*() {
-        const pieces = textChunks(text)
-        if (pieces.length === 0) return yield* fail("rejected", "WhatsApp text: nothing to send")
-        let first = ""
-        for (const [i, piece] of pieces.entries()) {
-          const id = yield* post(textPayload(target.channelId, piece), "text")
-          if (i === 0) first = id
-        }
-        return { rung: "text", platformRef: first } satisfies DeliveryReceipt
+      run(sendInParts({
+        what: "WhatsApp text",
+        parts: textChunks(text),
+        send: (piece) => post(textPayload(target.channelId, piece), "text")
       }))
 
     const sendImage = (target: DeliveryTarget, image: DeliveryImage) => {
-      const type = image.contentType.split(";")[0]!.trim().toLowerCase()
-      if (!IMAGE_TYPES.has(type)) return fail("unsupported", `WhatsApp image messages take JPEG or PNG, not ${type || "unknown"}`)
+      if (!JPEG_OR_PNG.has(image.contentType)) {
+        return fail("unsupported", `WhatsApp image messages take JPEG or PNG, not ${image.contentType}`)
+      }
       if (image.bytes.byteLength > MAX_IMAGE_BYTES) return fail("too-large", "WhatsApp image messages take at most 5 MB")
       return run(sendStored(image, "image", (link) => ({ ...envelope(target.channelId), type: "image", image: { link } })))
     }

@@ -10,6 +10,8 @@ export type ApprovalOutcome =
   | { readonly _tag: "Executed"; readonly promptId: string }
   | { readonly _tag: "Ended"; readonly status: "rejected" | "expired" }
   | { readonly _tag: "TimedOut" }
+  /** The backend says the approval id cannot be asked about (`invalid-id`): nothing to wait for. */
+  | { readonly _tag: "NotFollowable" }
 
 export interface ApprovalView {
   readonly status: string | undefined
@@ -39,7 +41,8 @@ export const readApproval = (body: unknown): ApprovalView => {
  * it is executed (approved with a prompt id), rejected or expired, or its deadline passes
  * (`approvalDeadline`: the approval's own expiry when known). Backend failures, 404s, `pending`
  * and `approved` without a prompt id keep it polling, as in the reference. A record still
- * `pending` after its expiry is expired (the backend's GET does not expire it lazily).
+ * `pending` after its expiry is expired (the backend's GET does not expire it lazily). An id the
+ * backend refuses to look up (`invalid-id`) is NotFollowable at once: no wait can change that.
  */
 export const awaitApproval = (entry: LedgerEntry, settings: DeliverySettings) =>
   Effect.gen(function*() {
@@ -60,7 +63,7 @@ export const awaitApproval = (entry: LedgerEntry, settings: DeliverySettings) =>
         }
       } else if (answer.left.reason === "invalid-id") {
         yield* Effect.logWarning("approval id cannot be asked about; not following it", entry.ref)
-        return { _tag: "TimedOut" } as const
+        return { _tag: "NotFollowable" } as const
       }
       const now = yield* Clock.currentTimeMillis
       const deadline = approvalDeadline(entry.createdAtMillis, expiresAt, settings)
@@ -76,13 +79,26 @@ export const awaitApproval = (entry: LedgerEntry, settings: DeliverySettings) =>
 export const approvalDelivery = (
   approvalId: string,
   outcome: Exclude<ApprovalOutcome, { readonly _tag: "Executed" }>
-): { readonly items: ReadonlyArray<Item>; readonly state: LedgerState } =>
-  outcome._tag === "Ended"
-    ? {
-      items: [{ _tag: "Text", index: TextItem.approvalEnded, text: DeliveryTexts.approvalEnded(approvalId, outcome.status) }],
-      state: outcome.status === "rejected" ? "failed" : "expired"
-    }
-    : {
-      items: [{ _tag: "Text", index: TextItem.approvalTimedOut, text: DeliveryTexts.approvalTimedOut(approvalId) }],
-      state: "expired"
-    }
+): { readonly items: ReadonlyArray<Item>; readonly state: LedgerState } => {
+  switch (outcome._tag) {
+    case "Ended":
+      return {
+        items: [{ _tag: "Text", index: TextItem.approvalEnded, text: DeliveryTexts.approvalEnded(approvalId, outcome.status) }],
+        state: outcome.status === "rejected" ? "failed" : "expired"
+      }
+    case "TimedOut":
+      return {
+        items: [{ _tag: "Text", index: TextItem.approvalTimedOut, text: DeliveryTexts.approvalTimedOut(approvalId) }],
+        state: "expired"
+      }
+    case "NotFollowable":
+      return {
+        items: [{
+          _tag: "Text",
+          index: TextItem.approvalNotFollowable,
+          text: DeliveryTexts.approvalNotFollowable(approvalId)
+        }],
+        state: "failed"
+      }
+  }
+}

@@ -16,6 +16,7 @@ export const DeliveryTexts = {
   // New: the reference delivered failed jobs as "finished" and had none of these.
   jobFailed: (id: string, message: string) => `❌ Job ${id} failed: ${message}`,
   jobNotFollowable: (id: string) => `❌ Job ${id} cannot be followed (invalid job id).`,
+  approvalNotFollowable: (id: string) => `❌ Approval ${id} cannot be followed (invalid approval id).`,
   imageLink: (filename: string, url: string) => `🖼️ ${filename}: ${url}`,
   possiblyDelivered: (filenames: ReadonlyArray<string>) =>
     `⚠️ Sending ${filenames.join(", ")} was interrupted; it may not have arrived. Not resent, to avoid a duplicate.`,

@@ -2,9 +2,10 @@ import { Clock, Effect, Either, Option } from "effect"
 import type { Backend } from "../../ports/Backend.js"
 import { ChatDeliveries } from "../../ports/ChatDelivery.js"
 import type { ComfyEvents } from "../../ports/ComfyEvents.js"
-import { DeliveryQueue } from "../../ports/DeliveryQueue.js"
-import { JobLedger, type LedgerEntry, type LedgerState } from "../../ports/JobLedger.js"
+import type { DeliveryQueue } from "../../ports/DeliveryQueue.js"
+import { isOpenLedgerState, JobLedger, type LedgerEntry, type LedgerState } from "../../ports/JobLedger.js"
 import type { MediaStore } from "../../ports/MediaStore.js"
+import { recordAndHandOver } from "../handlers/Ledger.js"
 import { type ApprovalOutcome, approvalDelivery, awaitApproval } from "./Approval.js"
 import { DeliveryTexts } from "./DeliveryTexts.js"
 import { awaitJob, type JobOutcome, jobDelivery } from "./Job.js"
@@ -13,10 +14,17 @@ import { type DeliveryContext, DeliveryPaused, type Item, type ItemResult, pause
 import { makeProgress } from "./Progress.js"
 import { type DeliverySettings, retryDelayMillis, tooOld } from "./Timing.js"
 
-/** Every port a delivery follower uses. */
+/** Every port a delivery follower uses (the queue takes the job an approval turned into). */
 export type FollowServices = JobLedger | ComfyEvents | ChatDeliveries | MediaStore | Backend | DeliveryQueue
 
-const OPEN: ReadonlyArray<LedgerState> = ["awaiting_approval", "submitted"]
+/**
+ * Runs one attempt's work under the worker's concurrency limit (a semaphore's `withPermits(1)`).
+ * It wraps only the attempt itself: never the backoff sleep between attempts, nor the approval
+ * polling, which can each last hours and would otherwise hold a permit other entries need.
+ */
+export type WithPermit = <A, E, R>(attempt: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const unlimited: WithPermit = (attempt) => attempt
 
 /** What a follower learnt before delivering, kept across retries in one process. */
 interface Learnt {
@@ -65,30 +73,15 @@ const deliver = (ctx: DeliveryContext, items: ReadonlyArray<Item>) =>
 const handOver = (entry: LedgerEntry, promptId: string) =>
   Effect.gen(function*() {
     const ledger = yield* JobLedger
-    const queue = yield* DeliveryQueue
-    const now = yield* Clock.currentTimeMillis
     const jobId = `job:${promptId}`
-    yield* pauseOnStore(ledger.record({
-      id: jobId,
-      kind: "job",
-      ref: promptId,
-      inboundEventKey: entry.inboundEventKey,
-      target: entry.target,
-      templateId: entry.templateId,
-      state: "submitted",
-      attempts: 0,
-      createdAtMillis: now,
-      updatedAtMillis: now
-    }))
-    yield* queue.enqueue(jobId)
-    yield* pauseOnStore(ledger.advance(entry.id, "delivered", now))
+    yield* pauseOnStore(recordAndHandOver("job", promptId, entry.target, entry.inboundEventKey, entry.templateId))
+    yield* pauseOnStore(ledger.advance(entry.id, "delivered", yield* Clock.currentTimeMillis))
     yield* Effect.logInfo("approval executed; following its job", entry.id, jobId)
   })
 
-const attemptApproval = (entry: LedgerEntry, settings: DeliverySettings, learnt: Learnt) =>
+/** An approval's attempt, once its outcome is known (the polling runs before, without a permit). */
+const attemptApproval = (entry: LedgerEntry, settings: DeliverySettings, outcome: ApprovalOutcome) =>
   Effect.gen(function*() {
-    const outcome = learnt.approval ?? (yield* awaitApproval(entry, settings))
-    learnt.approval = outcome
     if (outcome._tag === "Executed") return yield* handOver(entry, outcome.promptId)
     const platform = yield* platformFor(entry)
     const { items, state } = approvalDelivery(entry.ref, outcome)
@@ -135,32 +128,36 @@ const giveUp = (entry: LedgerEntry, settings: DeliverySettings) =>
  * attempt (platform missing or unavailable, ComfyUI unreachable for /view, ledger unwritable)
  * waits 2, 4, 8 ... 60 s and tries again from where the receipts say it got. An entry still open
  * after `maxAgeMillis` ends as failed. Interrupting the follower leaves the entry open; the next
- * start resumes it. An entry that is unknown or already terminal is left alone.
+ * start resumes it. An entry that is unknown or already terminal is left alone. `withPermit`
+ * wraps each attempt's work (see WithPermit); waits between attempts and approval polling run
+ * outside it.
  */
-export const followEntry = Effect.fn("Delivery.followEntry")(function*(entryId: string, settings: DeliverySettings) {
+export const followEntry = Effect.fn("Delivery.followEntry")(function*(
+  entryId: string,
+  settings: DeliverySettings,
+  withPermit: WithPermit = unlimited
+) {
   const ledger = yield* JobLedger
   const learnt: Learnt = {}
   let pauses = 0
   while (true) {
     const step = yield* Effect.either(Effect.gen(function*() {
       const found = yield* pauseOnStore(ledger.get(entryId))
-      if (Option.isNone(found) || !OPEN.includes(found.value.state)) return true
+      if (Option.isNone(found) || !isOpenLedgerState(found.value.state)) return
       const entry = found.value
-      if (tooOld(entry.createdAtMillis, yield* Clock.currentTimeMillis, settings)) {
-        yield* giveUp(entry, settings)
-        return true
-      }
+      if (tooOld(entry.createdAtMillis, yield* Clock.currentTimeMillis, settings)) return yield* withPermit(giveUp(entry, settings))
       const platform = yield* Effect.flatMap(ChatDeliveries, (d) => d.forPlatform(entry.target.platform))
       if (Option.isSome(platform) && platform.value.pushes === false) {
         // Following would only poll the backend for a result nobody can be sent.
         yield* Effect.logInfo(`${entry.target.platform} cannot receive results later; ${entry.id} is not followed`)
         yield* pauseOnStore(ledger.advance(entryId, "failed", yield* Clock.currentTimeMillis))
-        return true
+        return
       }
       yield* pauseOnStore(ledger.countAttempt(entryId, yield* Clock.currentTimeMillis))
-      if (entry.kind === "approval") yield* attemptApproval(entry, settings, learnt)
-      else yield* attemptJob(entry, settings, learnt)
-      return true
+      if (entry.kind === "job") return yield* withPermit(attemptJob(entry, settings, learnt))
+      const outcome = learnt.approval ?? (yield* awaitApproval(entry, settings))
+      learnt.approval = outcome
+      yield* withPermit(attemptApproval(entry, settings, outcome))
     }))
     if (Either.isRight(step)) return
     pauses += 1

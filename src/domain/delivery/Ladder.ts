@@ -15,6 +15,12 @@ export interface ItemHistory {
   readonly final: ItemResult | undefined
   /** The rung of a send whose outcome is unknown (the last record is `attempt` or `unknown`). */
   readonly unknownRung: DeliveryRung | undefined
+  /**
+   * The rung the platform last answered `unavailable` on (the last record): a retry resumes there,
+   * since the rungs above it already refused the item and would only be refused (and re-uploaded)
+   * again.
+   */
+  readonly unavailableRung: DeliveryRung | undefined
 }
 
 /** What the receipts say about one item (pure). */
@@ -22,7 +28,11 @@ export const itemHistory = (receipts: ReadonlyArray<ItemReceipt>, index: number)
   const rows = receipts.filter((r) => r.itemIndex === index)
   const final = rows.find((r) => FINAL.includes(r.outcome))?.outcome as ItemResult | undefined
   const last = rows.at(-1)
-  return { final, unknownRung: last !== undefined && PENDING.includes(last.outcome) ? last.rung : undefined }
+  return {
+    final,
+    unknownRung: last !== undefined && PENDING.includes(last.outcome) ? last.rung : undefined,
+    unavailableRung: last?.outcome === "unavailable" ? last.rung : undefined
+  }
 }
 
 /** The content type users' apps get for a ComfyUI filename (by extension; octet-stream otherwise). */
@@ -140,8 +150,8 @@ const deliverImage = (ctx: DeliveryContext, index: number, view: ViewRequest, fr
   })
 
 /**
- * Delivers one item unless its receipts say it already ended. An item whose last send has an
- * unknown outcome is resent (from the same rung, with the same idempotency key) only when the
+ * Delivers one item unless its receipts say it already ended. A retry after `unavailable` resumes
+ * on the rung that was unavailable. An item whose last send has an unknown outcome is resent (from the same rung, with the same idempotency key) only when the
  * platform's sends are idempotent; otherwise it is recorded as possibly delivered: never twice.
  */
 export const deliverItem = (ctx: DeliveryContext, item: Item, receipts: ReadonlyArray<ItemReceipt>) =>
@@ -153,7 +163,7 @@ export const deliverItem = (ctx: DeliveryContext, item: Item, receipts: Readonly
       yield* mark(ctx, item.index, history.unknownRung, "possibly-delivered")
       return "possibly-delivered" as const
     }
-    const from = history.unknownRung ?? (item._tag === "Image" ? "image" : "text")
+    const from = history.unknownRung ?? history.unavailableRung ?? (item._tag === "Image" ? "image" : "text")
     return item._tag === "Image"
       ? yield* deliverImage(ctx, item.index, item.view, from)
       : yield* textRung(ctx, item.index, item.text)

@@ -38,7 +38,8 @@ export const TextItem = {
   approvalTimedOut: 1004,
   givenUp: 1005,
   possiblyDelivered: 1006,
-  notFollowable: 1007
+  notFollowable: 1007,
+  approvalNotFollowable: 1008
 } as const
 
 export type Item =

@@ -21,7 +21,18 @@ const handToWorker = (id: string) =>
     onSome: (queue) => queue.enqueue(id)
   }))
 
-const write = (kind: "job" | "approval", ref: string, target: DeliveryTarget, inboundEventKey: string, templateId: string) =>
+/**
+ * Records `<kind>:<ref>` in its open state (`submitted` for a job, `awaiting_approval` for an
+ * approval) for `target`, then hands it to the worker. Recording an id again keeps the first
+ * record. Used by the handlers below and by the delivery worker when an approval turns into a job.
+ */
+export const recordAndHandOver = (
+  kind: "job" | "approval",
+  ref: string,
+  target: DeliveryTarget,
+  inboundEventKey: string,
+  templateId: string
+): Effect.Effect<true, StoreError, JobLedger> =>
   Effect.gen(function*() {
     const ledger = yield* JobLedger
     const now = yield* Clock.currentTimeMillis
@@ -39,7 +50,7 @@ const write = (kind: "job" | "approval", ref: string, target: DeliveryTarget, in
       updatedAtMillis: now
     })
     yield* handToWorker(id)
-    return true
+    return true as const
   })
 
 /**
@@ -57,7 +68,7 @@ export const recordDelivery = Effect.fn("Ledger.recordDelivery")(function*(
   inboundEventKey: string,
   templateId: string
 ) {
-  return yield* write(kind, ref, deliveryTargetOf(request), inboundEventKey, templateId).pipe(
+  return yield* recordAndHandOver(kind, ref, deliveryTargetOf(request), inboundEventKey, templateId).pipe(
     Effect.catchTag("StoreError", logNotRecorded)
   )
 })
@@ -81,7 +92,7 @@ export const recordApprovedJob = Effect.fn("Ledger.recordApprovedJob")(function*
     Effect.flatMap((requested) => {
       const target = Option.match(requested, { onNone: () => deliveryTargetOf(request), onSome: (entry) => entry.target })
       const template = Option.match(requested, { onNone: () => templateId, onSome: (entry) => templateId || entry.templateId })
-      return write("job", promptId, target, inboundEventKey, template)
+      return recordAndHandOver("job", promptId, target, inboundEventKey, template)
     }),
     Effect.catchTag("StoreError", logNotRecorded)
   )

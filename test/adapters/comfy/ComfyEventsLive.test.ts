@@ -232,6 +232,11 @@ describe("ComfyEventsLive queue positions (/openclaw/jobs)", () => {
       const f = yield* startFollowing("p-run")
       yield* waitFor(() => f.seen.length === 2, "Started")
       fake.completePrompt("p-run", { "9": { images: [image("ComfyUI_p-run_00001_.png")] } })
+      // The live jobs list shows it ended (the queue shrink asks the list before history).
+      fake.setJobs([
+        { id: "p-run", status: "completed", create_time: 2, priority: 1, outputs_count: 1 },
+        { id: "p-old", status: "completed", create_time: 1, priority: 0, outputs_count: 1 }
+      ])
       status()
       expect(yield* f.done).toEqual(Either.right([queued, started, { _tag: "Succeeded", images: [image("ComfyUI_p-run_00001_.png")] }]))
     }).pipe(Effect.provide(comfyLayer(fake.url, { jobsIntervalMillis: 20 }))))

@@ -30,10 +30,12 @@ const scripted = () => {
     jobsAnswer: undefined as Effect.Effect<Json, BackendError> | undefined,
     jobsCalls: 0,
     /** Clock time of each jobs call. */
-    jobsTimes: [] as Array<number>
+    jobsTimes: [] as Array<number>,
+    /** The prompt of each history call. */
+    historyCalls: [] as Array<string>
   }
   const backend = historyAndJobsBackend(
-    (id) => Effect.sync(() => (state.finished.has(id) ? done(id) : {})),
+    (id) => Effect.sync(() => (state.historyCalls.push(id), state.finished.has(id) ? done(id) : {})),
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
       state.jobsCalls++
       state.jobsTimes.push(now)
@@ -197,5 +199,75 @@ describe("followers with queue positions (TestClock)", () => {
       yield* settle(() => f.seen.length === 3)
       expect(f.seen).toEqual([queued(undefined), queued(1), queued(0)])
       yield* Fiber.interrupt(f.fiber)
+    }))
+
+  it.scoped("a queue shrink with a usable jobs list: a shared jobs call, and only the prompt that ended asks history", () =>
+    Effect.gen(function*() {
+      const { state, backend } = scripted()
+      const ids = Array.from({ length: 8 }, (_, i) => `p-${i}`)
+      state.jobs = ids.map((id, i) => ({ id, status: i === 0 ? "in_progress" : "pending", create_time: i }))
+      const positions = yield* makeQueuePositions(backend.jobs, positionsTiming)
+      const { follow, hub } = yield* makeHubFollow(backend, timing, true, positions)
+      const followers = yield* Effect.forEach(ids, (id) => following(follow, id))
+      yield* settle(() => followers.every((f) => f.seen.length === 2))
+      yield* TestClock.adjust("2 seconds")
+      const historyBefore = state.historyCalls.length
+      const jobsBefore = state.jobsCalls
+
+      // p-0 ended: ComfyUI's queue shrank, and the jobs list shows it completed.
+      state.finished.add("p-0")
+      state.jobs = ids.map((id, i) => ({ id, status: i === 0 ? "completed" : i === 1 ? "in_progress" : "pending", create_time: i }))
+      yield* PubSub.publish(hub, { _tag: "QueueShrank" })
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(followers[0]!.fiber)).toEqual(Either.right(undefined))
+      yield* TestClock.adjust("1 second")
+      expect(state.historyCalls.slice(historyBefore)).toEqual(["p-0"])
+      // The followers' asks coalesce: one call at once, at most one more after the interval.
+      expect(state.jobsCalls - jobsBefore).toBeLessThanOrEqual(2)
+      expect(followers[0]!.seen.at(-1)).toEqual(succeeded)
+      expect(followers[1]!.seen.at(-1)).toEqual({ _tag: "Started" })
+      yield* Effect.forEach(followers, (f) => Fiber.interrupt(f.fiber))
+    }))
+
+  it.scoped("without a usable list (501), a queue shrink wakes every follower's history check at once", () =>
+    Effect.gen(function*() {
+      const { state, backend } = scripted()
+      state.jobsAnswer = Effect.fail(new BackendError({ reason: "rejected", status: 501, message: "jobs_host_contract_unsupported" }))
+      const positions = yield* makeQueuePositions(backend.jobs, positionsTiming)
+      const { follow, hub } = yield* makeHubFollow(backend, timing, true, positions)
+      const followers = yield* Effect.forEach(["p-a", "p-b", "p-c"], (id) => following(follow, id))
+      yield* settle(() => state.jobsCalls === 1 && state.historyCalls.length === 3)
+      state.finished.add("p-b")
+      yield* PubSub.publish(hub, { _tag: "QueueShrank" })
+      yield* settle(() => state.historyCalls.length === 6)
+      expect(yield* Fiber.join(followers[1]!.fiber)).toEqual(Either.right(undefined))
+      expect(state.historyCalls.slice(3).sort()).toEqual(["p-a", "p-b", "p-c"])
+      yield* Effect.forEach(followers, (f) => Fiber.interrupt(f.fiber))
+    }))
+
+  it.scoped("a prompt the list does not show, or a snapshot that fails after the shrink: history is asked anyway", () =>
+    Effect.gen(function*() {
+      const { state, backend } = scripted()
+      state.jobs = [{ id: "p-listed", status: "in_progress", create_time: 1 }]
+      const positions = yield* makeQueuePositions(backend.jobs, positionsTiming)
+      const { follow, hub } = yield* makeHubFollow(backend, timing, true, positions)
+      const unlisted = yield* following(follow, "p-unlisted")
+      const listed = yield* following(follow, "p-listed")
+      yield* settle(() => unlisted.seen.length === 1 && listed.seen.length === 2)
+      yield* TestClock.adjust("2 seconds")
+      const before = state.historyCalls.length
+      state.finished.add("p-unlisted")
+      yield* PubSub.publish(hub, { _tag: "QueueShrank" })
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(unlisted.fiber)).toEqual(Either.right(undefined))
+      expect(state.historyCalls.slice(before)).toEqual(["p-unlisted"])
+
+      // The list worked before, but the call after this shrink fails: the listed prompt checks too.
+      state.finished.add("p-listed")
+      state.jobsAnswer = Effect.fail(new BackendError({ reason: "unreachable", message: "backend unreachable" }))
+      yield* PubSub.publish(hub, { _tag: "QueueShrank" })
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(listed.fiber)).toEqual(Either.right(undefined))
+      expect(listed.seen.at(-1)).toEqual(succeeded)
     }))
 })

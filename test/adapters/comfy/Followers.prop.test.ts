@@ -115,6 +115,11 @@ describe("ComfyEvents followers", () => {
           yield* PubSub.publish(hub, step.message)
         }
 
+        // Frames are all published before the followers route them, and each history entry is
+        // written as its end frame is published. Only a wake-up (Link, QueueShrank) can make a
+        // follower read that entry before it routed its earlier frames, ending it early; without
+        // one, a follower ends only on its own end frame, after every signal before it.
+        const wakes = extra.some(([, m]) => m._tag === "Link" || m._tag === "QueueShrank")
         for (const [i, fiber] of fibers.entries()) {
           const signals = yield* Fiber.join(fiber)
           const { expected, terminal } = plans[i]!
@@ -122,7 +127,7 @@ describe("ComfyEvents followers", () => {
           expect(signals.filter(isTerminalSignal)).toEqual([terminal])
           expect(signals.at(-1)).toEqual(terminal)
           const middle = signals.slice(1, -1)
-          expect(middle).toEqual(expected.slice(0, middle.length))
+          expect(middle).toEqual(wakes ? expected.slice(0, middle.length) : expected)
         }
       }),
     { fastCheck: { numRuns: 100 } }

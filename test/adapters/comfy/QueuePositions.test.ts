@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, Option, Queue, TestClock } from "effect"
+import { Chunk, Effect, FastCheck as fc, Option, Queue, TestClock } from "effect"
 import { decodeJobs, type JobsSnapshot, makeQueuePositions, queuePlace } from "../../../src/adapters/comfy/QueuePositions.js"
 import { BackendError, type Json } from "../../../src/ports/Backend.js"
 
@@ -141,7 +141,7 @@ describe("makeQueuePositions (TestClock)", () => {
       expect((yield* Queue.takeAll(b)).length).toBe(2)
     }))
 
-  it.scoped("a failed or malformed answer publishes nothing; 501 waits the long interval", () =>
+  it.scoped("a failed or malformed answer publishes none and makes the list unusable; 501 waits the long interval", () =>
     Effect.gen(function*() {
       const answers: Array<Effect.Effect<Json, BackendError>> = [
         Effect.succeed({ ok: true, contract_version: 1, jobs: [{ id: 1 }] }),
@@ -154,12 +154,17 @@ describe("makeQueuePositions (TestClock)", () => {
       const jobs = Effect.suspend(() => Effect.zipRight(TestClock.currentTimeMillis.pipe(Effect.map((t) => times.push(t))), answers[i++]!))
       const positions = yield* makeQueuePositions(jobs, timing)
       const seen = yield* positions.subscribe
+      expect(yield* positions.usable).toBe(false) // nothing asked yet
+      const usable: Array<boolean> = []
       for (let n = 0; n < 4; n++) {
         yield* positions.refresh
         yield* TestClock.adjust("1 second")
+        usable.push(yield* positions.usable)
       }
       yield* TestClock.adjust("60 seconds")
+      usable.push(yield* positions.usable)
       expect(times).toEqual([0, 1_000, 2_000, 62_000])
-      expect(yield* Queue.takeAll(seen)).toHaveLength(1)
+      expect(usable).toEqual([false, false, false, false, true])
+      expect(Chunk.toArray(yield* Queue.takeAll(seen))).toEqual([Option.none(), Option.none(), Option.none(), Option.some([])])
     }))
 })

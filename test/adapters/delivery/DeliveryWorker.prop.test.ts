@@ -52,7 +52,8 @@ describe("DeliveryWorker properties", () => {
     { s: scenario },
     ({ s }) =>
       Effect.gen(function*() {
-        const world = makeWorld({ canEdit: s.canEdit, idempotentSends: s.idempotent })
+        // Texts over 20 characters go out in several messages, each a send that can fail on its own.
+        const world = makeWorld({ canEdit: s.canEdit, idempotentSends: s.idempotent, textPartChars: 20 })
         const failures = [...s.failures]
         world.platform.behave = (op) => (op === "edit" ? "ok" : failures.shift() ?? "ok")
         const { sendText, sendImage, sendDocument } = world.platform.delivery
@@ -150,11 +151,24 @@ describe("DeliveryWorker properties", () => {
 
         const open = yield* unfinished
         expect(open.map((e) => e.id)).toEqual([])
+        // Every message (each part of a split text counted on its own) reached its chat at most once.
         const perKey = new Map<string, Array<DeliveryRung>>()
         for (const sent of world.platform.sent.filter((x) => !x.key.endsWith(":status"))) {
-          perKey.set(sent.key, [...(perKey.get(sent.key) ?? []), sent.op])
+          const key = `${sent.key}#${sent.part}`
+          perKey.set(key, [...(perKey.get(key) ?? []), sent.op])
         }
         for (const [key, ops] of perKey) expect([key, ops.length]).toEqual([key, 1])
+        // An item recorded `failed` means the user was told nothing: no part of it is in the chat.
+        const told = [...new Set(world.platform.sent.filter((x) => !x.key.endsWith(":status")).map((x) => x.key))]
+        const receipts = yield* Effect.provide(
+          Effect.forEach(told, (key) => Effect.flatMap(JobLedger, (l) => l.receipts(key.slice(0, key.lastIndexOf(":"))))),
+          ports
+        )
+        told.forEach((key, i) => {
+          const index = Number(key.slice(key.lastIndexOf(":") + 1))
+          const failed = receipts[i]!.some((r) => r.itemIndex === index && r.outcome === "failed")
+          expect([key, failed]).toEqual([key, false])
+        })
         if (s.failures.every((f) => f === "ok") && s.crashes.length === 0 && s.sendCrashes.length === 0) {
           // Nothing went wrong: every image of every finished job is in its chat.
           const expected = s.jobs.flatMap((spec, i) =>

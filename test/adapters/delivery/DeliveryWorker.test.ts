@@ -132,6 +132,43 @@ describe("DeliveryWorker", () => {
       expect(world.comfy.follows.map((f) => f.promptId)).toEqual(["a", "b"])
     }))
 
+  it.scoped("with concurrency 1, an entry waiting for its platform does not hold the permit: the ready one is delivered", () =>
+    Effect.gen(function*() {
+      const world = makeWorld()
+      const ports = yield* Layer.build(world.ports)
+      yield* Effect.provide(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        // Recorded first (oldest): its platform is not running, so it waits between attempts.
+        yield* ledger.record(entry({ id: "job:away", ref: "away", createdAtMillis: 0, target: { ...entry().target, platform: "line" } }))
+        yield* ledger.record(entry({ id: "job:ready", ref: "ready", createdAtMillis: 1 }))
+      }), ports)
+      yield* world.comfy.emit("ready", { _tag: "Succeeded", images: [view("r.png")] })
+      yield* startWorker(ports, { concurrency: 1 })
+      yield* advance(10_000)
+      yield* until(() => world.platform.sent.length === 1, "the ready entry's image")
+      expect(world.platform.images()).toEqual(["r.png"])
+      expect(yield* Effect.provide(stateOf("job:ready"), ports)).toEqual(Option.some("delivered"))
+      expect(yield* Effect.provide(stateOf("job:away"), ports)).toEqual(Option.some("submitted"))
+    }))
+
+  it.scoped("with concurrency 1, an approval being polled does not hold the permit either", () =>
+    Effect.gen(function*() {
+      const world = makeWorld()
+      const ports = yield* Layer.build(world.ports)
+      world.backend.set("approval", () => ({ approval: { status: "pending" } }))
+      yield* Effect.provide(Effect.gen(function*() {
+        const ledger = yield* JobLedger
+        yield* ledger.record(entry({ id: "approval:apr_1", kind: "approval", ref: "apr_1", state: "awaiting_approval", createdAtMillis: 0 }))
+        yield* ledger.record(entry({ id: "job:ready", ref: "ready", createdAtMillis: 1 }))
+      }), ports)
+      yield* world.comfy.emit("ready", { _tag: "Succeeded", images: [view("r.png")] })
+      yield* startWorker(ports, { concurrency: 1 })
+      yield* advance(30_000)
+      yield* until(() => world.platform.sent.length === 1, "the ready entry's image")
+      expect(world.platform.images()).toEqual(["r.png"])
+      expect(yield* Effect.provide(stateOf("approval:apr_1"), ports)).toEqual(Option.some("awaiting_approval"))
+    }))
+
   it.scoped("the sweep picks up entries nobody handed over", () =>
     Effect.gen(function*() {
       const world = makeWorld()

@@ -86,6 +86,26 @@ describe("LINE delivery: text by push", () => {
       expect(fake.callsTo(PUSH_PATH)[3]!.headers["x-line-retry-key"]).not.toBe(keys[0])
     }))
 
+  it.scopedLive("a later push refused after the first went through: unknown-outcome; the resend is dropped by LINE for the first push", () =>
+    Effect.gen(function*() {
+      const { fake, delivery } = yield* setup()
+      const text = Array.from({ length: 6 }, (_, i) => String(i).repeat(4999)).join("\n")
+      let secondPushes = 0
+      fake.answer(PUSH_PATH, (call) =>
+        call.headers["x-line-retry-key"] === retryKeyOf("k", "text:1") && ++secondPushes === 1
+          ? { status: 400, json: { message: "refused" } }
+          : { status: 200, json: { sentMessages: [{ id: `m-${call.headers["x-line-retry-key"]!.slice(0, 4)}` }] } })
+      const error = failure(yield* Effect.exit(delivery.sendText(target("U9"), text, "k")))
+      expect([error.reason, error.message.includes("part 2 of 2")]).toEqual(["unknown-outcome", true])
+      // The worker resends the item with the same key (LINE's sends are idempotent): 409 for the
+      // first push (already accepted), the second goes out now.
+      const receipt = yield* delivery.sendText(target("U9"), text, "k")
+      expect(receipt).toEqual({ rung: "text", platformRef: "" })
+      expect(fake.callsTo(PUSH_PATH).map((c) => c.headers["x-line-retry-key"])).toEqual([
+        retryKeyOf("k", "text:0"), retryKeyOf("k", "text:1"), retryKeyOf("k", "text:0"), retryKeyOf("k", "text:1")
+      ])
+    }))
+
   it.prop(
     "retry keys are name-based UUIDs: equal for equal inputs, different for different ones",
     [fc.string(), fc.string(), fc.constantFrom("text:0", "text:1", "image")],

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Layer, Option, Redacted } from "effect"
 import { WebhookServer } from "../../../src/adapters/http/WebhookServer.js"
 import { isDangerousType, mediaLinkBase, mediaResponse, mediaSubPath } from "../../../src/adapters/media/MediaResponse.js"
-import { mediaRoute, mediaRouteWith } from "../../../src/adapters/media/MediaRoute.js"
+import { mediaRoute, serveMedia } from "../../../src/adapters/media/MediaRoute.js"
 import { MediaStoreFile } from "../../../src/adapters/media/MediaStoreFile.js"
 import { MediaStore } from "../../../src/ports/MediaStore.js"
 
@@ -130,20 +130,33 @@ describe("media route on a webhook server", () => {
       expect((yield* fetchEffect(`${good}?anything=1`)).status).toBe(200)
     }).pipe(withStore))
 
-  it.scopedLive("mediaRouteWith serves with a given store; MEDIA_PATH with a trailing slash works", () =>
+  it.scopedLive("MEDIA_PATH with a trailing slash works", () =>
     Effect.gen(function*() {
-      const store = yield* MediaStore
-      const address = yield* WebhookServer.make({
-        name: "media-test",
-        bind: "127.0.0.1",
-        port: 0,
-        routes: [mediaRouteWith({ path: "/files/", store })]
-      })
+      const { store, local } = yield* serve("/files/")
       const stored = yield* store.put({ bytes: new Uint8Array([5]), contentType: "image/gif", filename: "a.gif" })
       expect(stored.url.startsWith("https://public.example/files/")).toBe(true)
-      const res = yield* fetchEffect(stored.url.replace("https://public.example", address.url))
+      const res = yield* fetchEffect(local(stored.url))
       expect([res.status, res.headers.get("content-type")]).toEqual([200, "image/gif"])
     }).pipe(Effect.provide(Layer.suspend(() => storeLayer(tempDir(), "/files/")))))
+
+  it.scopedLive("max-age comes from the expiry the store verified; a store that gives none is not cached", () =>
+    Effect.gen(function*() {
+      const real = yield* MediaStore
+      const stored = yield* real.put({ bytes: new Uint8Array([1]), contentType: "image/png", filename: "a.png" })
+      const sub = stored.url.slice("https://public.example/media".length)
+      const opened = Option.getOrThrow(yield* real.open(sub))
+      expect((opened as { expiresAtMillis?: number }).expiresAtMillis).toBe(stored.expiresAtMillis)
+      const cacheOf = (store: MediaStore["Type"]) =>
+        Effect.map(serveMedia(store, "/media", `/media${sub}`, ""), (r) => [r.status, r.headers["cache-control"] ?? ""] as const)
+      const [status, cache] = yield* cacheOf(real)
+      const maxAge = Number(/^private, max-age=(\d+)$/.exec(cache)?.[1])
+      expect(status).toBe(200)
+      expect(maxAge).toBeGreaterThan(290)
+      expect(maxAge).toBeLessThanOrEqual(300)
+      // Another store's file without an expiry: served, but never cached.
+      const bare = MediaStore.of({ put: real.put, open: () => Effect.succeed(Option.some({ bytes: opened.bytes, contentType: opened.contentType, filename: opened.filename })) })
+      expect(yield* cacheOf(bare)).toEqual([200, "private, max-age=0"])
+    }).pipe(withStore))
 })
 
 describe("media response rules (pure)", () => {

@@ -46,6 +46,21 @@ describe("WeChat delivery: text through the Customer Service API", () => {
       expect([delivery.platform, delivery.canEdit, delivery.idempotentSends]).toEqual(["wechat", false, false])
     }))
 
+  it.scopedLive("a later piece failing after the first arrived: unknown-outcome (never resent in full); a first-piece failure stays as it is", () =>
+    Effect.gen(function*() {
+      const { fake, delivery } = yield* setup()
+      const text = "a".repeat(2048) + "b".repeat(10)
+      let sends = 0
+      fake.onSend(() => (++sends === 2 ? { status: 200, json: { errcode: 45015, errmsg: "response out of time limit" } } : { status: 200, json: { errcode: 0 } }))
+      const later = failure(yield* Effect.exit(delivery.sendText(target(OPEN_ID), text, "k")))
+      expect([later.reason, later.message.includes("part 2 of 2")]).toEqual(["unknown-outcome", true])
+      expect(fake.sendCalls().map((c) => (c.body as { text: { content: string } }).text.content)).toEqual(["a".repeat(2048), "b".repeat(10)])
+      sends = 1 // the next send is the failing one: the first piece
+      const first = failure(yield* Effect.exit(delivery.sendText(target(OPEN_ID), text, "k")))
+      expect(first.reason).toBe("rejected")
+      expect(fake.sendCalls()).toHaveLength(3) // nothing after a refused first piece
+    }))
+
   it.scopedLive("errcodes: out of the 48 h window (45015) -> rejected, system busy (-1) -> unavailable", () =>
     Effect.gen(function*() {
       const { fake, delivery } = yield* setup()

@@ -63,6 +63,22 @@ describe("WhatsApp delivery: text", () => {
       expect(fake.textsTo(WA_ID)).toEqual(["a".repeat(4096), "b".repeat(100)])
       expect(receipt.platformRef).toBe("wamid.sent-1")
     }))
+
+  it.scopedLive("a later piece refused after the first arrived: unknown-outcome (never resent, never 'failed'); a first-piece refusal stays rejected", () =>
+    Effect.gen(function*() {
+      const { fake, delivery } = yield* setup()
+      const text = "a".repeat(4096) + "b".repeat(100)
+      const refused = { status: 400, json: { error: { message: "graph 400", code: 100 } } }
+      fake.answerNext({ status: 200, json: { messages: [{ id: "wamid.first" }] } }, refused)
+      const later = failure(yield* Effect.exit(delivery.sendText(target(WA_ID), text, "k")))
+      expect(later.reason).toBe("unknown-outcome")
+      expect(later.message).toContain("part 2 of 2")
+      expect(fake.textsTo(WA_ID)).toEqual(["a".repeat(4096), "b".repeat(100)])
+      fake.reset()
+      fake.answerNext(refused)
+      expect(failure(yield* Effect.exit(delivery.sendText(target(WA_ID), text, "k"))).reason).toBe("rejected")
+      expect(fake.calls).toHaveLength(1) // the second piece is not tried after the first was refused
+    }))
 })
 
 describe("WhatsApp delivery: images and documents by MediaStore link", () => {

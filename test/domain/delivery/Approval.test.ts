@@ -128,6 +128,21 @@ describe("approval delivery timeline", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
+  it.effect("an id the backend cannot look up (invalid-id): not followable, its own text, ended failed at once", () => {
+    const h = harness()
+    let polls = 0
+    h.backend.set("approval", () => {
+      polls += 1
+      return backendError("bad approval id", { reason: "invalid-id" })
+    })
+    return Effect.gen(function*() {
+      yield* Fiber.join(yield* startFollowing(approvalEntry()))
+      expect(polls).toBe(1)
+      expect(h.platform.texts()).toEqual(["❌ Approval apr_1 cannot be followed (invalid approval id)."])
+      expect(yield* stateOf("approval:apr_1")).toBe("failed")
+    }).pipe(Effect.provide(h.layer))
+  })
+
   it.effect("a job already recorded for the prompt keeps its first chat (no second delivery target)", () => {
     const h = harness()
     h.backend.set("approval", () => ({ approval: { status: "approved", metadata: { executed_prompt_id: "p-1" } } }))

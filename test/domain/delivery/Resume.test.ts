@@ -61,6 +61,43 @@ describe("retries: the entry stays open and is tried again later", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
+  it.effect("unavailable on a lower rung: the retry resumes there, the refused rungs are not tried again", () => {
+    const h = harness()
+    let documents = 0
+    h.platform.behave = (op) => (op === "image" ? "unsupported" : op === "document" && ++documents <= 2 ? "unavailable" : "ok")
+    return Effect.gen(function*() {
+      yield* h.comfy.emit("p-1", succeeded("a.png"))
+      const fiber = yield* startFollowing(entry())
+      yield* advance(10_000)
+      yield* Fiber.join(fiber)
+      expect(h.platform.sent.map((s) => [s.op, s.filename])).toEqual([["document", "a.png"]])
+      expect(yield* receiptsOf("job:p-1")).toEqual([
+        [0, "image", "attempt"], [0, "image", "refused"],
+        [0, "document", "attempt"], [0, "document", "unavailable"],
+        [0, "document", "attempt"], [0, "document", "unavailable"],
+        [0, "document", "attempt"], [0, "document", "sent"]
+      ])
+      expect(yield* entryOf("job:p-1")).toMatchObject({ attempts: 3, state: "delivered" })
+    }).pipe(Effect.provide(h.layer))
+  })
+
+  it.effect("unavailable on the link rung: the retry makes one new link, no image or document upload again", () => {
+    const h = harness()
+    let links = 0
+    h.platform.behave = (op) => (op === "image" || op === "document" ? "rejected" : op === "link" && ++links === 1 ? "unavailable" : "ok")
+    return Effect.gen(function*() {
+      yield* h.comfy.emit("p-1", succeeded("a.png"))
+      const fiber = yield* startFollowing(entry())
+      yield* advance(5_000)
+      yield* Fiber.join(fiber)
+      expect((yield* receiptsOf("job:p-1")).filter(([, , outcome]) => outcome === "attempt").map(([, rung]) => rung)).toEqual([
+        "image", "document", "link", "link"
+      ])
+      expect(h.media.stored).toEqual(["a.png", "a.png"])
+      expect(h.platform.texts()).toEqual(["🖼️ a.png: https://media.test/m/2"])
+    }).pipe(Effect.provide(h.layer))
+  })
+
   it.effect("ComfyUI unreachable for /view: paused, then delivered", () => {
     const h = harness()
     let calls = 0

@@ -8,6 +8,7 @@ import {
   type DeliveryRung,
   type PlatformDelivery
 } from "../../../src/ports/ChatDelivery.js"
+import { sendInParts } from "../../../src/adapters/delivery/TextParts.js"
 import { ComfyEvents, ComfyFollowError, type JobSignal } from "../../../src/ports/ComfyEvents.js"
 import { DeliveryQueue } from "../../../src/ports/DeliveryQueue.js"
 import type { LedgerEntry } from "../../../src/ports/JobLedger.js"
@@ -42,6 +43,8 @@ export interface Sent {
   readonly text: string
   readonly filename: string
   readonly key: string
+  /** Which part of a text sent in several messages (0 for everything else). */
+  readonly part: number
   readonly ref: string
   readonly at: number
 }
@@ -58,11 +61,27 @@ export interface FakePlatform {
   readonly images: () => ReadonlyArray<string>
 }
 
+/** Code-point pieces of at most `size` (the whole text when `size` is undefined). */
+const piecesOf = (text: string, size: number | undefined): ReadonlyArray<string> => {
+  const points = Array.from(text)
+  if (size === undefined || points.length <= size) return [text]
+  return Array.from({ length: Math.ceil(points.length / size) }, (_, i) => points.slice(i * size, (i + 1) * size).join(""))
+}
+
 /**
- * A recording platform. With `idempotentSends`, a key that already reached the chat is answered
- * with the first receipt and reaches the chat no second time (that is what the flag promises).
+ * A recording platform. With `idempotentSends`, a key (and part) that already reached the chat is
+ * answered with the first receipt and reaches the chat no second time (that is what the flag
+ * promises). With `textPartChars`, longer texts go out as several messages through the adapters'
+ * `sendInParts`, each part a call of its own (and its own `behave` decision).
  */
-export const makePlatform = (options: { readonly canEdit?: boolean; readonly idempotentSends?: boolean; readonly platform?: string } = {}): FakePlatform => {
+export const makePlatform = (
+  options: {
+    readonly canEdit?: boolean
+    readonly idempotentSends?: boolean
+    readonly platform?: string
+    readonly textPartChars?: number
+  } = {}
+): FakePlatform => {
   const sent: Array<Sent> = []
   const edits: FakePlatform["edits"] = []
   const typing: Array<number> = []
@@ -77,16 +96,17 @@ export const makePlatform = (options: { readonly canEdit?: boolean; readonly ide
     images: () => sent.filter((s) => s.op === "image" || s.op === "document").map((s) => s.filename),
     delivery: undefined as unknown as PlatformDelivery
   }
-  const send = (op: DeliveryRung, channelId: string, text: string, filename: string, key: string) =>
+  const send = (op: DeliveryRung, channelId: string, text: string, filename: string, key: string, part = 0) =>
     Effect.gen(function*() {
       const at = yield* Clock.currentTimeMillis
-      if (options.idempotentSends === true && byKey.has(key)) return byKey.get(key)!
+      const partKey = `${key}#${part}`
+      if (options.idempotentSends === true && byKey.has(partKey)) return byKey.get(partKey)!
       const behaviour = fake.behave(op, filename || text)
       if (behaviour === "ok" || behaviour === "delivered-unknown") {
         n += 1
         const receipt = { rung: op, platformRef: `m-${n}` }
-        sent.push({ op, channelId, text, filename, key, ref: receipt.platformRef, at })
-        byKey.set(key, receipt)
+        sent.push({ op, channelId, text, filename, key, part, ref: receipt.platformRef, at })
+        byKey.set(partKey, receipt)
         if (behaviour === "ok") return receipt
         return yield* new DeliveryError({ reason: "unknown-outcome", message: "answer lost" })
       }
@@ -97,7 +117,13 @@ export const makePlatform = (options: { readonly canEdit?: boolean; readonly ide
     canEdit: options.canEdit ?? true,
     idempotentSends: options.idempotentSends ?? false,
     // A text on the link rung is recorded as a link, so tests can tell them apart.
-    sendText: (t, text, key) => send(text.startsWith("🖼️") ? "link" : "text", t.channelId, text, "", key),
+    sendText: (t, text, key) =>
+      sendInParts({
+        what: "fake text",
+        parts: piecesOf(text, options.textPartChars),
+        send: (piece, part) =>
+          Effect.map(send(text.startsWith("🖼️") ? "link" : "text", t.channelId, piece, "", key, part), (r) => r.platformRef)
+      }).pipe(Effect.map((receipt) => ({ ...receipt, rung: text.startsWith("🖼️") ? "link" as const : "text" as const }))),
     editText: (_t, ref, text) =>
       Effect.gen(function*() {
         const behaviour = fake.behave("edit", text)

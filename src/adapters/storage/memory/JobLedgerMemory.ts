@@ -1,7 +1,7 @@
 import { Effect, Layer, Option } from "effect"
-import { type ItemReceipt, JobLedger, type LedgerEntry } from "../../../ports/JobLedger.js"
+import { isOpenLedgerState, type ItemReceipt, JobLedger, type LedgerEntry } from "../../../ports/JobLedger.js"
 import { StoreError } from "../../../ports/StoreError.js"
-import { checkLedgerId, isOpen, ledgerRank } from "../LedgerOrder.js"
+import { canAdvance, checkLedgerId } from "../LedgerOrder.js"
 
 /** JobLedger in process memory (tests and single-run setups; nothing survives a restart). */
 export const JobLedgerMemory: Layer.Layer<JobLedger> = Layer.sync(JobLedger, () => {
@@ -25,13 +25,13 @@ export const JobLedgerMemory: Layer.Layer<JobLedger> = Layer.sync(JobLedger, () 
     advance: (id, state, atMillis) =>
       Effect.sync(() => {
         const entry = entries.get(id)
-        if (entry === undefined || ledgerRank(state) <= ledgerRank(entry.state)) return false
+        if (entry === undefined || !canAdvance(entry.state, state)) return false
         entries.set(id, { ...entry, state, updatedAtMillis: atMillis })
         return true
       }),
     unfinished: Effect.sync(() =>
       [...entries.values()]
-        .filter((e) => isOpen(e.state))
+        .filter((e) => isOpenLedgerState(e.state))
         .sort((a, b) => a.createdAtMillis - b.createdAtMillis)
     ),
     countAttempt: (id, atMillis) =>

@@ -1,8 +1,15 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect, Option, Schema } from "effect"
-import { ITEM_OUTCOMES, type ItemReceipt, JobLedger, LEDGER_STATES, type LedgerEntry } from "../../../ports/JobLedger.js"
+import {
+  ITEM_OUTCOMES,
+  type ItemReceipt,
+  JobLedger,
+  LEDGER_STATES,
+  type LedgerEntry,
+  OPEN_LEDGER_STATES
+} from "../../../ports/JobLedger.js"
 import { StoreError } from "../../../ports/StoreError.js"
-import { checkLedgerId, OPEN_LEDGER_STATES, statesBefore } from "../LedgerOrder.js"
+import { checkLedgerId, statesMovableTo } from "../LedgerOrder.js"
 import { refail } from "./sqlErrors.js"
 
 const LedgerRow = Schema.Struct({
@@ -65,8 +72,8 @@ const toReceipt = (row: typeof ReceiptRow.Type): ItemReceipt => ({
 })
 
 /**
- * JobLedger over SQLite: one row per entry; `advance` is a single conditional UPDATE (forward
- * only); item receipts are an append-only table ordered by insertion.
+ * JobLedger over SQLite: one row per entry; `advance` is a single conditional UPDATE (open
+ * entries only, forward only); item receipts are an append-only table ordered by insertion.
  */
 export const makeJobLedgerSqlite = (sql: SqlClient.SqlClient) =>
   JobLedger.of({
@@ -100,7 +107,8 @@ export const makeJobLedgerSqlite = (sql: SqlClient.SqlClient) =>
         refail("get")
       ),
     advance: (id, state, atMillis) => {
-      const earlier = statesBefore(state)
+      // Only open entries move, and only forward: terminal ones are never in this list.
+      const earlier = statesMovableTo(state)
       if (earlier.length === 0) return Effect.succeed(false)
       return sql`UPDATE job_ledger SET state = ${state}, updated_at = ${atMillis}
         WHERE id = ${id} AND state IN ${sql.in(earlier)} RETURNING id`.pipe(
