@@ -14,6 +14,7 @@ import {
   type RecordedCall,
   type RouteHandler
 } from "./fakeBackend/types.js"
+import { readBody } from "./LocalHttp.js"
 
 export type { FakeBackendOptions, FakeJob, FakeReply, RecordedCall, RouteHandler } from "./fakeBackend/types.js"
 export { json as reply, methodNotAllowed, notFound } from "./fakeBackend/types.js"
@@ -83,14 +84,6 @@ interface Override {
   readonly path: string | RegExp
   readonly handler: RouteHandler
 }
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks)))
-    req.on("error", reject)
-  })
 
 const parseBody = (text: string): unknown => {
   if (text === "") return undefined

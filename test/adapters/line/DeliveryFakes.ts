@@ -1,9 +1,9 @@
 import { Effect, Layer, Option } from "effect"
 import { createServer, type IncomingHttpHeaders } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
 import type { DeliveryImage } from "../../../src/ports/ChatDelivery.js"
 import type { DeliveryTarget } from "../../../src/domain/model/Request.js"
 import { MediaError, type MediaFile, MediaStore, type StoredMedia } from "../../../src/ports/MediaStore.js"
+import { closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * Shared by the LINE, WhatsApp and WeChat delivery tests: an in-memory MediaStore double that
@@ -72,24 +72,10 @@ export const startSilentServer = async (): Promise<{
   readonly requests: ReadonlyArray<IncomingHttpHeaders>
   readonly close: () => Promise<void>
 }> => {
-  const sockets = new Set<Socket>()
   const requests: Array<IncomingHttpHeaders> = []
   const server = createServer((req) => void requests.push(req.headers))
-  server.on("connection", (s) => {
-    sockets.add(s)
-    s.on("close", () => sockets.delete(s))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as AddressInfo).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
-  }
+  const port = await listenLocal(server)
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) }
 }
 
 /** Polls `condition` every 10 ms until it holds; fails the test after `timeoutMs`. */

@@ -12,6 +12,7 @@ import {
   snowflake,
   userPayload
 } from "./DiscordFakePayloads.js"
+import { readBody } from "../../support/LocalHttp.js"
 
 /**
  * A fake Discord on 127.0.0.1 that drives the real discord.js client: REST under `/api/v10`
@@ -98,14 +99,6 @@ export interface DiscordFake {
   reset(): void
   close(): Promise<void>
 }
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks)))
-    req.on("error", reject)
-  })
 
 const parse = (text: string): unknown => {
   if (text === "") return undefined

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the LINE Messaging API on 127.0.0.1 (reply and push endpoints, or any
@@ -51,7 +51,6 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
     let sentCount = 0
     const answers = new Map<string, LineApiAnswer | ((call: LineApiCall) => LineApiAnswer)>()
     const waiters = new Set<() => void>()
-    const sockets = new Set<Socket>()
 
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Array<Buffer> = []
@@ -85,13 +84,7 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
     }
 
     const server = createServer(onRequest)
-    server.on("connection", (s: Socket) => {
-      sockets.add(s)
-      s.once("close", () => sockets.delete(s))
-    })
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port
+    listenLocal(server).then((port) =>
       resolve({
         url: `http://127.0.0.1:${port}`,
         calls,
@@ -117,11 +110,6 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
           answers.clear()
           acceptedKeys.clear()
         },
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy()
-            server.close(() => done())
-          })
-      })
-    })
+        close: () => closeServer(server)
+      }), reject)
   })

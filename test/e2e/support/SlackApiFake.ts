@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the Slack Web API on 127.0.0.1 (`<url>/api/<method>`), for in-process and
@@ -82,7 +82,6 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
     const answers = new Map<string, SlackAnswer | ((call: SlackApiCall) => SlackAnswer | undefined)>()
     const standing = new Map<string, (call: SlackApiCall) => SlackAnswer | undefined>()
     const waiters = new Set<() => void>()
-    const sockets = new Set<Socket>()
     let counter = 0
     let base = ""
 
@@ -140,13 +139,8 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
     }
 
     const server = createServer(onRequest)
-    server.on("connection", (s: Socket) => {
-      sockets.add(s)
-      s.once("close", () => sockets.delete(s))
-    })
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    listenLocal(server).then((port) => {
+      base = `http://127.0.0.1:${port}`
       resolve({
         apiRoot: `${base}/api/`,
         url: base,
@@ -177,11 +171,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
           calls.length = 0
           answers.clear()
         },
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of sockets) s.destroy()
-            server.close(() => done())
-          })
+        close: () => closeServer(server)
       })
-    })
+    }, reject)
   })

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the Telegram Bot API on 127.0.0.1: routes `/bot<token>/<method>` for
@@ -123,7 +123,6 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
     const callWaiters = new Set<() => void>()
     const pollWaiters = new Set<() => void>()
     const heldTimers = new Set<ReturnType<typeof setTimeout>>()
-    const sockets = new Set<Socket>()
     const fake = { webhookUrl: undefined as string | undefined }
 
     const answer = (res: ServerResponse, status: number, body: unknown) => {
@@ -284,13 +283,7 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
     }
 
     const server = createServer(onRequest)
-    server.on("connection", (s: Socket) => {
-      sockets.add(s)
-      s.once("close", () => sockets.delete(s))
-    })
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as AddressInfo).port
+    listenLocal(server).then((port) => {
       // A getter survives Object.assign only when defined on the target itself.
       Object.defineProperty(fake, "confirmedOffset", { get: () => confirmed, enumerable: true })
       resolve(Object.assign(fake as typeof fake & { readonly confirmedOffset: number }, {
@@ -339,14 +332,12 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
           conditional.length = 0
           stalls.clear()
         },
-        close: () =>
-          new Promise<void>((done) => {
-            pollWaiters.clear()
-            for (const t of heldTimers) clearTimeout(t)
-            for (const r of stalled) r.destroy()
-            for (const s of sockets) s.destroy()
-            server.close(() => done())
-          })
+        close: () => {
+          pollWaiters.clear()
+          for (const t of heldTimers) clearTimeout(t)
+          for (const r of stalled) r.destroy()
+          return closeServer(server)
+        }
       }))
-    })
+    }, reject)
   })

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import { createServer, type ServerResponse } from "node:http"
+import { closeServer, listenLocal, readBody } from "../../support/LocalHttp.js"
 
 /**
  * A fake of WeChat's API on 127.0.0.1: `GET /cgi-bin/token`, `POST /cgi-bin/message/custom/send`,
@@ -51,14 +51,6 @@ const defaultUpload: ApiHandler = (_call, index) => ({
   json: { type: "image", media_id: `media-${index + 1}`, created_at: 1_700_000_000 }
 })
 
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => resolve(Buffer.concat(chunks)))
-    req.on("error", reject)
-  })
-
 /** The `media` part of a multipart/form-data body (enough of RFC 7578 for one file part). */
 const mediaPart = (contentType: string | undefined, raw: Buffer): ApiCall["upload"] => {
   const boundary = /boundary="?([^";]+)"?/.exec(contentType ?? "")?.[1]
@@ -89,7 +81,6 @@ export const startFakeWeChatApi = async (): Promise<FakeWeChatApi> => {
   let tokenHandler = defaultToken
   let sendHandler = defaultSend
   let uploadHandler = defaultUpload
-  const sockets = new Set<Socket>()
   const count = (path: string) => calls.filter((c) => c.path === path).length
 
   const answer = (res: ServerResponse, reply: ApiAnswer) => {
@@ -140,12 +131,7 @@ export const startFakeWeChatApi = async (): Promise<FakeWeChatApi> => {
       answer(res, { status: 404, json: { errcode: 404, errmsg: "not found (fake)" } })
     })()
   })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as AddressInfo).port
+  const port = await listenLocal(server)
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -169,10 +155,6 @@ export const startFakeWeChatApi = async (): Promise<FakeWeChatApi> => {
       sendHandler = defaultSend
       uploadHandler = defaultUpload
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
+    close: () => closeServer(server)
   }
 }
