@@ -86,8 +86,7 @@ export const makeLineApi = (options: LineApiOptions): LineApi => {
         ...timeout
       }))
 
-  const deliver = (target: LineTarget, messages: ReadonlyArray<TextMessage>) =>
-    Effect.gen(function*() {
+  const deliver = Effect.fnUntraced(function*(target: LineTarget, messages: ReadonlyArray<TextMessage>) {
       const batches = batchesOf(messages)
       if (batches.length === 0) return { _tag: "Nothing" } as DeliveryResult
       const calls: Array<"reply" | "push"> = []

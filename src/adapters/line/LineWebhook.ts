@@ -95,27 +95,26 @@ const settleKey = (plan: Planned, step: "commit" | "release") =>
  * Claims every actionable event, in order. `undefined` when the store refused one: the claims
  * already taken are released so a redelivery runs them, and the delivery is answered 503.
  */
-const admitAll = (plans: ReadonlyArray<Planned>) =>
-  Effect.gen(function*() {
-    const admitted: Array<Planned> = []
-    for (const [index, plan] of plans.entries()) {
-      const result = yield* Effect.either(admitInbound(plan.inbound))
-      if (Either.isLeft(result)) {
-        yield* Effect.logWarning("LINE delivery refused: replay store unavailable", result.left.reason)
-        yield* releaseInbound(admitted.map((a) => a.inbound))
-        // Refused: the released ones and every event not yet claimed (duplicates were counted).
-        yield* count("refused", admitted.length + plans.length - index)
-        return undefined
-      }
-      if (result.right._tag === "Duplicate") {
-        yield* count("duplicate")
-        yield* Effect.logInfo(`LINE event skipped: duplicate (${result.right.outcome})`)
-        continue
-      }
-      admitted.push(plan)
+const admitAll = Effect.fnUntraced(function*(plans: ReadonlyArray<Planned>) {
+  const admitted: Array<Planned> = []
+  for (const [index, plan] of plans.entries()) {
+    const result = yield* Effect.either(admitInbound(plan.inbound))
+    if (Either.isLeft(result)) {
+      yield* Effect.logWarning("LINE delivery refused: replay store unavailable", result.left.reason)
+      yield* releaseInbound(admitted.map((a) => a.inbound))
+      // Refused: the released ones and every event not yet claimed (duplicates were counted).
+      yield* count("refused", admitted.length + plans.length - index)
+      return undefined
     }
-    return admitted
-  })
+    if (result.right._tag === "Duplicate") {
+      yield* count("duplicate")
+      yield* Effect.logInfo(`LINE event skipped: duplicate (${result.right.outcome})`)
+      continue
+    }
+    admitted.push(plan)
+  }
+  return admitted
+})
 
 export const lineRoute = (options: LineRouteOptions): Effect.Effect<WebhookRoute<LineRouteRequirements>> =>
   Effect.map(makeProcessingGate(options.maxInFlight ?? 64), (gate) => {
@@ -127,67 +126,63 @@ export const lineRoute = (options: LineRouteOptions): Effect.Effect<WebhookRoute
     })
 
     /** Sends `text` (and buttons already minted) to the event's chat; failures are logged by LineApi. */
-    const send = (plan: Planned, text: string, reply?: Reply) =>
-      Effect.gen(function*() {
-        const channelId = plan.inbound.request.channelId
-        const buttons = reply === undefined ? [] : yield* mintButtons(reply, { channelId })
-        yield* api.deliver(
-          { channelId, replyToken: plan.replyToken, eventMillis: plan.eventMillis },
-          textMessagesOf(text, buttons)
-        )
-      })
+    const send = Effect.fnUntraced(function*(plan: Planned, text: string, reply?: Reply) {
+      const channelId = plan.inbound.request.channelId
+      const buttons = reply === undefined ? [] : yield* mintButtons(reply, { channelId })
+      yield* api.deliver(
+        { channelId, replyToken: plan.replyToken, eventMillis: plan.eventMillis },
+        textMessagesOf(text, buttons)
+      )
+    })
 
-    const failedWithDefect = (plan: Planned, cause: Cause.Cause<unknown>) =>
-      Effect.gen(function*() {
-        yield* Effect.logError("LINE command failed with a defect", Cause.pretty(cause))
-        yield* count("error")
-        yield* send(plan, Texts.internalError)
-      })
+    const failedWithDefect = Effect.fnUntraced(function*(plan: Planned, cause: Cause.Cause<unknown>) {
+      yield* Effect.logError("LINE command failed with a defect", Cause.pretty(cause))
+      yield* count("error")
+      yield* send(plan, Texts.internalError)
+    })
 
-    const processMessage = (plan: Planned) =>
-      Effect.gen(function*() {
-        const request = plan.inbound.request
-        if (!isAddressedToBot(request)) {
-          yield* settleKey(plan, "commit")
-          yield* count("ignored")
-          return yield* Effect.logDebug(`LINE ${request.channelKind} message not addressed to the bot; ignored`)
-        }
-        const note = untrustedNote(options.allowedUsers, options.allowedGroups, request)
-        // Debug, not info: every stranger message would otherwise write a line (trust is decided by the core).
-        if (note !== undefined) yield* Effect.logDebug(`Untrusted LINE message from user=${request.senderId} (${note})`)
-        const exit = yield* Effect.exit(runAdmitted(plan.inbound))
-        if (Exit.isFailure(exit)) return yield* failedWithDefect(plan, exit.cause)
-        yield* count("handled")
-        yield* send(plan, exit.value.text, exit.value)
-      })
-
-    const processPress = (plan: Extract<Planned, { readonly _tag: "Press" }>) =>
-      Effect.gen(function*() {
-        const exit = yield* Effect.exit(Effect.either(handlePress(plan.inbound.request, plan.data)))
-        if (Exit.isFailure(exit)) {
-          yield* settleKey(plan, "release")
-          return yield* failedWithDefect(plan, exit.cause)
-        }
-        if (Either.isLeft(exit.value)) {
-          // The press did not run; LINE will not redeliver an acknowledged event, so say so.
-          yield* settleKey(plan, "release")
-          yield* count("refused")
-          return yield* send(plan, UNAVAILABLE_TEXT)
-        }
+    const processMessage = Effect.fnUntraced(function*(plan: Planned) {
+      const request = plan.inbound.request
+      if (!isAddressedToBot(request)) {
         yield* settleKey(plan, "commit")
-        const outcome = exit.value.right
-        switch (outcome._tag) {
-          case "Duplicate":
-            return yield* count("duplicate")
-          case "Rejected":
-            yield* count("handled")
-            yield* Effect.logInfo(`LINE button press refused: ${outcome.reason}`)
-            return yield* send(plan, outcome.text)
-          case "Replied":
-            yield* count("handled")
-            return yield* send(plan, outcome.reply.text, outcome.reply)
-        }
-      })
+        yield* count("ignored")
+        return yield* Effect.logDebug(`LINE ${request.channelKind} message not addressed to the bot; ignored`)
+      }
+      const note = untrustedNote(options.allowedUsers, options.allowedGroups, request)
+      // Debug, not info: every stranger message would otherwise write a line (trust is decided by the core).
+      if (note !== undefined) yield* Effect.logDebug(`Untrusted LINE message from user=${request.senderId} (${note})`)
+      const exit = yield* Effect.exit(runAdmitted(plan.inbound))
+      if (Exit.isFailure(exit)) return yield* failedWithDefect(plan, exit.cause)
+      yield* count("handled")
+      yield* send(plan, exit.value.text, exit.value)
+    })
+
+    const processPress = Effect.fnUntraced(function*(plan: Extract<Planned, { readonly _tag: "Press" }>) {
+      const exit = yield* Effect.exit(Effect.either(handlePress(plan.inbound.request, plan.data)))
+      if (Exit.isFailure(exit)) {
+        yield* settleKey(plan, "release")
+        return yield* failedWithDefect(plan, exit.cause)
+      }
+      if (Either.isLeft(exit.value)) {
+        // The press did not run; LINE will not redeliver an acknowledged event, so say so.
+        yield* settleKey(plan, "release")
+        yield* count("refused")
+        return yield* send(plan, UNAVAILABLE_TEXT)
+      }
+      yield* settleKey(plan, "commit")
+      const outcome = exit.value.right
+      switch (outcome._tag) {
+        case "Duplicate":
+          return yield* count("duplicate")
+        case "Rejected":
+          yield* count("handled")
+          yield* Effect.logInfo(`LINE button press refused: ${outcome.reason}`)
+          return yield* send(plan, outcome.text)
+        case "Replied":
+          yield* count("handled")
+          return yield* send(plan, outcome.reply.text, outcome.reply)
+      }
+    })
 
     /** In delivery order: LINE batches a chat's events in the order they happened. */
     const processAll = (admitted: ReadonlyArray<Planned>) =>

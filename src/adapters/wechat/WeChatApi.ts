@@ -125,12 +125,11 @@ export const makeWeChatApi = (options: WeChatApiOptions): Effect.Effect<WeChatAp
     })
 
     /** The cached token while it is before its refresh time (or `stale`: before its expiry). */
-    const cachedToken = (stale: boolean) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const cached = yield* Ref.get(cache)
-        return Option.filter(cached, (c) => now < (stale ? c.expiresAtMillis : c.refreshAtMillis)).pipe(Option.map((c) => c.token))
-      })
+    const cachedToken = Effect.fnUntraced(function*(stale: boolean) {
+      const now = yield* Clock.currentTimeMillis
+      const cached = yield* Ref.get(cache)
+      return Option.filter(cached, (c) => now < (stale ? c.expiresAtMillis : c.refreshAtMillis)).pipe(Option.map((c) => c.token))
+    })
 
     const accessToken = Effect.gen(function*() {
       const hit = yield* cachedToken(false)

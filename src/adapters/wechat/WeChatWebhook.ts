@@ -104,16 +104,15 @@ export const wechatRoutes = (options: WeChatRouteOptions): ReadonlyArray<Webhook
       /^\d{1,12}$/.test(timestamp) && freshnessOf(now, Number(timestamp) * 1000, window) === "fresh")
 
   /** One fresh claim per nonce for the whole window; `unavailable` when the store cannot answer. */
-  const claimNonce = (nonce: string) =>
-    Effect.gen(function*() {
-      if (nonce.trim() === "" || nonce.length > MAX_NONCE_LENGTH) return "replay" as const
-      const store = yield* ReplayStore
-      return yield* store.claim(`wechat:nonce:${nonce}`, replayTtlMillis).pipe(
-        Effect.map((outcome) => (isAccepted(outcome) ? "claimed" as const : "replay" as const)),
-        Effect.catchTag("StoreError", (e) =>
-          Effect.as(Effect.logWarning("WeChat nonce claim failed; request refused", e.reason), "unavailable" as const))
-      )
-    })
+  const claimNonce = Effect.fnUntraced(function*(nonce: string) {
+    if (nonce.trim() === "" || nonce.length > MAX_NONCE_LENGTH) return "replay" as const
+    const store = yield* ReplayStore
+    return yield* store.claim(`wechat:nonce:${nonce}`, replayTtlMillis).pipe(
+      Effect.map((outcome) => (isAccepted(outcome) ? "claimed" as const : "replay" as const)),
+      Effect.catchTag("StoreError", (e) =>
+        Effect.as(Effect.logWarning("WeChat nonce claim failed; request refused", e.reason), "unavailable" as const))
+    )
+  })
 
   const verify: WebhookRoute<WeChatRouteRequirements>["handle"] = (request) =>
     Effect.gen(function*() {

@@ -51,25 +51,24 @@ export const makeGraphClient = (options: GraphApiOptions): GraphClient => {
   // The warning is logged once per client (once per process in main), not per message.
   let warned = false
 
-  const post = (payload: object) =>
-    Effect.gen(function*() {
-      if (typeof target === "string") {
-        if (!warned) {
-          warned = true
-          yield* Effect.logWarning(NOT_CONFIGURED_WARNING[target])
-        }
-        return yield* new WhatsAppNotConfigured({ reason: target })
+  const post = Effect.fnUntraced(function*(payload: object) {
+    if (typeof target === "string") {
+      if (!warned) {
+        warned = true
+        yield* Effect.logWarning(NOT_CONFIGURED_WARNING[target])
       }
-      return yield* callPlatformApi({
-        platform: "whatsapp",
-        method: "POST",
-        url: target.url,
-        headers: { authorization: `Bearer ${Redacted.value(target.token) as string}` },
-        json: payload,
-        ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),
-        ...(options.backoffMillis === undefined ? {} : { backoffMillis: options.backoffMillis })
-      })
+      return yield* new WhatsAppNotConfigured({ reason: target })
+    }
+    return yield* callPlatformApi({
+      platform: "whatsapp",
+      method: "POST",
+      url: target.url,
+      headers: { authorization: `Bearer ${Redacted.value(target.token) as string}` },
+      json: payload,
+      ...(options.timeoutMillis === undefined ? {} : { timeoutMillis: options.timeoutMillis }),
+      ...(options.backoffMillis === undefined ? {} : { backoffMillis: options.backoffMillis })
     })
+  })
 
   const send = (payload: OutboundPayload) => Effect.asVoid(post(payload))
 

@@ -48,75 +48,72 @@ export const sendText = (graph: GraphClient, to: string, text: string) =>
   sendAll(graph, textChunks(text).map((chunk) => textPayload(to, chunk)))
 
 /** A core reply: its text, then its buttons as signed reply buttons bound to this chat. */
-export const sendReply = (graph: GraphClient, to: string, reply: Reply) =>
-  Effect.gen(function*() {
-    const buttons = yield* mintButtons(reply, { channelId: to })
-    const payloads = [
-      ...textChunks(reply.text).map((chunk) => textPayload(to, chunk)),
-      ...buttonMessages(buttons).map((message) => buttonPayload(to, message))
-    ]
-    yield* sendAll(graph, payloads)
-  })
+export const sendReply = Effect.fnUntraced(function*(graph: GraphClient, to: string, reply: Reply) {
+  const buttons = yield* mintButtons(reply, { channelId: to })
+  const payloads = [
+    ...textChunks(reply.text).map((chunk) => textPayload(to, chunk)),
+    ...buttonMessages(buttons).map((message) => buttonPayload(to, message))
+  ]
+  yield* sendAll(graph, payloads)
+})
 
 const isInterruption = <E>(cause: Cause.Cause<E>) => Cause.isInterruptedOnly(cause)
 
-const runCommand = (graph: GraphClient, event: InboundEvent) =>
-  Effect.gen(function*() {
-    const exit = yield* Effect.exit(runAdmitted(event))
-    if (Exit.isSuccess(exit)) {
-      yield* countInbound("handled")
-      return yield* sendReply(graph, event.request.channelId, exit.value)
-    }
-    if (isInterruption(exit.cause)) return
-    // runAdmitted already released the claim.
-    yield* Effect.logError("WhatsApp command failed with a defect", Cause.pretty(exit.cause))
-    yield* countInbound("error")
-    yield* sendText(graph, event.request.channelId, Texts.internalError)
-  })
+const runCommand = Effect.fnUntraced(function*(graph: GraphClient, event: InboundEvent) {
+  const exit = yield* Effect.exit(runAdmitted(event))
+  if (Exit.isSuccess(exit)) {
+    yield* countInbound("handled")
+    return yield* sendReply(graph, event.request.channelId, exit.value)
+  }
+  if (isInterruption(exit.cause)) return
+  // runAdmitted already released the claim.
+  yield* Effect.logError("WhatsApp command failed with a defect", Cause.pretty(exit.cause))
+  yield* countInbound("error")
+  yield* sendText(graph, event.request.channelId, Texts.internalError)
+})
 
 /**
  * A reply-button press. The message's own claim (`whatsapp:<id>`) is held; the press then goes
  * through the callback contract (`handlePress`: verify, freshness, one admission per button,
  * policy). The message claim is committed once the press was decided, released if it could not be.
  */
-const runPress = (graph: GraphClient, event: InboundEvent, data: string) =>
-  Effect.gen(function*() {
-    const store = yield* ReplayStore
-    const to = event.request.channelId
-    const release = store.release(event.eventKey, event.replayTtlMillis).pipe(
-      Effect.catchTag("StoreError", (e) => Effect.logWarning("replay release failed", e.operation))
-    )
-    const exit = yield* Effect.exit(handlePress(event.request, data))
-    if (Exit.isFailure(exit)) {
-      if (isInterruption(exit.cause)) return yield* release
-      yield* release
-      const refused = Cause.failureOption(exit.cause)
-      if (Option.isSome(refused)) {
-        yield* Effect.logWarning("WhatsApp button press refused", refused.value.reason)
-        yield* countInbound("refused")
-        return yield* sendText(graph, to, UNAVAILABLE_TEXT)
-      }
-      yield* Effect.logError("WhatsApp button press failed with a defect", Cause.pretty(exit.cause))
-      yield* countInbound("error")
-      return yield* sendText(graph, to, Texts.internalError)
+const runPress = Effect.fnUntraced(function*(graph: GraphClient, event: InboundEvent, data: string) {
+  const store = yield* ReplayStore
+  const to = event.request.channelId
+  const release = store.release(event.eventKey, event.replayTtlMillis).pipe(
+    Effect.catchTag("StoreError", (e) => Effect.logWarning("replay release failed", e.operation))
+  )
+  const exit = yield* Effect.exit(handlePress(event.request, data))
+  if (Exit.isFailure(exit)) {
+    if (isInterruption(exit.cause)) return yield* release
+    yield* release
+    const refused = Cause.failureOption(exit.cause)
+    if (Option.isSome(refused)) {
+      yield* Effect.logWarning("WhatsApp button press refused", refused.value.reason)
+      yield* countInbound("refused")
+      return yield* sendText(graph, to, UNAVAILABLE_TEXT)
     }
-    yield* store.commit(event.eventKey, event.replayTtlMillis).pipe(
-      Effect.catchTag("StoreError", (e) => Effect.logWarning("replay commit failed", e.operation))
-    )
-    const outcome = exit.value
-    switch (outcome._tag) {
-      case "Replied":
-        yield* countInbound("handled")
-        return yield* sendReply(graph, to, outcome.reply)
-      case "Rejected":
-        yield* Effect.logInfo("WhatsApp button press rejected", outcome.reason)
-        yield* countInbound("handled")
-        return yield* sendText(graph, to, outcome.text)
-      case "Duplicate":
-        yield* countInbound("duplicate")
-        return
-    }
-  })
+    yield* Effect.logError("WhatsApp button press failed with a defect", Cause.pretty(exit.cause))
+    yield* countInbound("error")
+    return yield* sendText(graph, to, Texts.internalError)
+  }
+  yield* store.commit(event.eventKey, event.replayTtlMillis).pipe(
+    Effect.catchTag("StoreError", (e) => Effect.logWarning("replay commit failed", e.operation))
+  )
+  const outcome = exit.value
+  switch (outcome._tag) {
+    case "Replied":
+      yield* countInbound("handled")
+      return yield* sendReply(graph, to, outcome.reply)
+    case "Rejected":
+      yield* Effect.logInfo("WhatsApp button press rejected", outcome.reason)
+      yield* countInbound("handled")
+      return yield* sendText(graph, to, outcome.text)
+    case "Duplicate":
+      yield* countInbound("duplicate")
+      return
+  }
+})
 
 /** Runs admitted messages one after another, in delivery order. */
 export const processAdmitted = (

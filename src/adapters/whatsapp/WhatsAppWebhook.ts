@@ -66,23 +66,22 @@ export const whatsappRoutes = (
     let warnedNoSecret = false
 
     /** Claims in order; on a refusal releases this delivery's earlier claims and reports it. */
-    const admitAll = (planned: ReadonlyArray<Admissible>) =>
-      Effect.gen(function*() {
-        const admitted: Array<Admissible> = []
-        for (const item of planned) {
-          const admission = yield* Effect.either(admitInbound(item.event))
-          if (Either.isLeft(admission)) {
-            yield* Effect.logWarning("WhatsApp delivery refused: replay store unavailable", admission.left.reason)
-            yield* releaseInbound(admitted.map((done) => done.event))
-            return Option.none<ReadonlyArray<Admissible>>()
-          }
-          if (admission.right._tag === "Duplicate") {
-            yield* Effect.logDebug(`WhatsApp duplicate message skipped (${admission.right.outcome})`, item.event.eventKey)
-            yield* countInbound("duplicate")
-          } else admitted.push(item)
+    const admitAll = Effect.fnUntraced(function*(planned: ReadonlyArray<Admissible>) {
+      const admitted: Array<Admissible> = []
+      for (const item of planned) {
+        const admission = yield* Effect.either(admitInbound(item.event))
+        if (Either.isLeft(admission)) {
+          yield* Effect.logWarning("WhatsApp delivery refused: replay store unavailable", admission.left.reason)
+          yield* releaseInbound(admitted.map((done) => done.event))
+          return Option.none<ReadonlyArray<Admissible>>()
         }
-        return Option.some<ReadonlyArray<Admissible>>(admitted)
-      })
+        if (admission.right._tag === "Duplicate") {
+          yield* Effect.logDebug(`WhatsApp duplicate message skipped (${admission.right.outcome})`, item.event.eventKey)
+          yield* countInbound("duplicate")
+        } else admitted.push(item)
+      }
+      return Option.some<ReadonlyArray<Admissible>>(admitted)
+    })
 
     const post = Effect.fnUntraced(function*(request: RawRequest) {
       const signature = checkDeliverySignature(request, options.appSecret)

@@ -58,10 +58,8 @@ export interface CompactTokenFields {
 }
 
 /** Mint the compact token for one button: same signature base as `buildEnvelope`, truncated MAC. */
-export const buildCompactToken = (
-  fields: CompactTokenFields
-): Effect.Effect<string, MalformedCompactToken | InvalidEnvelope | CanonicalJsonError, CallbackSigner> =>
-  Effect.gen(function*() {
+export const buildCompactToken: (fields: CompactTokenFields) => Effect.Effect<string, MalformedCompactToken | InvalidEnvelope | CanonicalJsonError, CallbackSigner> = Effect.fnUntraced(
+  function*(fields: CompactTokenFields) {
     if (!isEnvelopeId(fields.workspaceId) || !isEnvelopeId(fields.actionType)) {
       return yield* new InvalidEnvelope({ reason: "invalid-field" })
     }
@@ -78,4 +76,5 @@ export const buildCompactToken = (
       timestamp: fields.timestamp,
       mac: signature.slice(0, COMPACT_MAC_HEX_LENGTH)
     })
-  })
+  }
+)

@@ -99,12 +99,13 @@ export const parseEnvelope = (input: unknown): Either.Either<CallbackEnvelope, I
 }
 
 /** Lowercase hex SHA-256 of the payload's canonical JSON. */
-export const payloadHash = (payload: unknown): Effect.Effect<string, CanonicalJsonError, CallbackSigner> =>
-  Effect.gen(function*() {
+export const payloadHash: (payload: unknown) => Effect.Effect<string, CanonicalJsonError, CallbackSigner> = Effect.fnUntraced(
+  function*(payload: unknown) {
     const canonical = yield* canonicalJson(payload)
     const signer = yield* CallbackSigner
     return yield* signer.sha256Hex(canonical)
-  })
+  }
+)
 
 export interface EnvelopeFields {
   readonly requestId: string

@@ -59,11 +59,8 @@ export interface MintedToken {
  * `channelId`. Buttons that cannot be bound (a chat or approval id outside the charsets a press
  * is checked against) are left out; the reply text still lists them.
  */
-export const mintTokens = (
-  reply: Reply,
-  binding: { readonly channelId: string }
-): Effect.Effect<ReadonlyArray<MintedToken>, never, CallbackSigner> =>
-  Effect.gen(function*() {
+export const mintTokens: (reply: Reply, binding: { readonly channelId: string }) => Effect.Effect<ReadonlyArray<MintedToken>, never, CallbackSigner> = Effect.fnUntraced(
+  function*(reply: Reply, binding: { readonly channelId: string }) {
     if (reply.buttons.length === 0 || !isEnvelopeId(binding.channelId)) return []
     const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const minted: Array<MintedToken> = []
@@ -80,7 +77,8 @@ export const mintTokens = (
       if (Option.isSome(token)) minted.push({ button, requestId, token: token.value })
     }
     return minted
-  })
+  }
+)
 
 /** The reply's buttons with signed data (ButtonData.ts) bound to the chat they are sent to. */
 export const mintButtons = (
@@ -138,11 +136,8 @@ export const handlePress = (
  * `IngressRefused` when the replay store cannot hold the claim (the adapter answers "try again
  * later"; nothing ran).
  */
-export const pressButton = (
-  request: CommandRequest,
-  button: ButtonData
-): Effect.Effect<PressOutcome, IngressRefused, PressRequirements> =>
-  Effect.gen(function*() {
+export const pressButton: (request: CommandRequest, button: ButtonData) => Effect.Effect<PressOutcome, IngressRefused, PressRequirements> = Effect.fnUntraced(
+  function*(request: CommandRequest, button: ButtonData) {
     // Never build a command from an id outside the backend's charset, whatever supplied it.
     if (!isSafeId(button.approvalId)) return rejected("cb_reject_invalid_envelope")
     const settings = yield* Settings
@@ -169,4 +164,5 @@ export const pressButton = (
       Effect.catchTag("StoreError", (e) => Effect.logWarning("callback commit failed", e.operation))
     )
     return { _tag: "Replied", reply } as const
-  })
+  }
+)

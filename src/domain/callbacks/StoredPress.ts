@@ -20,23 +20,22 @@ const STORE_TTL_MILLIS = (BUTTON_LIFETIME_SECONDS + 300) * 1000
  * Mints and stores the reply's buttons bound to `channelId`. A button that cannot be stored is
  * left out (logged): the reply text still names the approval, so `/approve <id>` works.
  */
-export const mintStoredButtons = (reply: Reply, binding: { readonly channelId: string }) =>
-  Effect.gen(function*() {
-    const tokens = yield* mintTokens(reply, binding)
-    if (tokens.length === 0) return [] as ReadonlyArray<RenderedButton>
-    const store = yield* ButtonStore
-    const minted: Array<RenderedButton> = []
-    for (const { button, requestId, token } of tokens) {
-      const stored = yield* store.put(requestId, { action: button.actionType, approvalId: button.approvalId }, STORE_TTL_MILLIS)
-        .pipe(Effect.either)
-      if (Either.isLeft(stored)) {
-        yield* Effect.logWarning("approval button left out: the button store is unavailable", stored.left.operation)
-        continue
-      }
-      minted.push({ label: button.label, data: token, style: button.style })
+export const mintStoredButtons = Effect.fnUntraced(function*(reply: Reply, binding: { readonly channelId: string }) {
+  const tokens = yield* mintTokens(reply, binding)
+  if (tokens.length === 0) return [] as ReadonlyArray<RenderedButton>
+  const store = yield* ButtonStore
+  const minted: Array<RenderedButton> = []
+  for (const { button, requestId, token } of tokens) {
+    const stored = yield* store.put(requestId, { action: button.actionType, approvalId: button.approvalId }, STORE_TTL_MILLIS)
+      .pipe(Effect.either)
+    if (Either.isLeft(stored)) {
+      yield* Effect.logWarning("approval button left out: the button store is unavailable", stored.left.operation)
+      continue
     }
-    return minted as ReadonlyArray<RenderedButton>
-  })
+    minted.push({ label: button.label, data: token, style: button.style })
+  }
+  return minted as ReadonlyArray<RenderedButton>
+})
 
 /** Whether a callback payload looks like one of our stored buttons (others are ignored). */
 export const isStoredButtonData = (data: string): boolean => typeof data === "string" && data.startsWith("c1.")
@@ -47,14 +46,13 @@ export const isStoredButtonData = (data: string): boolean => typeof data === "st
  * command). Unknown or expired buttons are refused as expired; a store that cannot answer fails
  * with `IngressRefused` (nothing ran).
  */
-export const handleStoredPress = (request: CommandRequest, data: string) =>
-  Effect.gen(function*() {
-    const token = decodeCompactToken(data)
-    if (Either.isLeft(token)) return rejected("cb_reject_invalid_envelope")
-    const store = yield* ButtonStore
-    const found = yield* store.get(token.right.requestId).pipe(
-      Effect.mapError(() => new IngressRefused({ reason: "store-unavailable" }))
-    )
-    if (Option.isNone(found)) return rejected("cb_reject_timestamp")
-    return yield* pressButton(request, { action: found.value.action, approvalId: found.value.approvalId, token: data })
-  })
+export const handleStoredPress = Effect.fnUntraced(function*(request: CommandRequest, data: string) {
+  const token = decodeCompactToken(data)
+  if (Either.isLeft(token)) return rejected("cb_reject_invalid_envelope")
+  const store = yield* ButtonStore
+  const found = yield* store.get(token.right.requestId).pipe(
+    Effect.mapError(() => new IngressRefused({ reason: "store-unavailable" }))
+  )
+  if (Option.isNone(found)) return rejected("cb_reject_timestamp")
+  return yield* pressButton(request, { action: found.value.action, approvalId: found.value.approvalId, token: data })
+})

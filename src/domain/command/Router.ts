@@ -80,11 +80,11 @@ const execute = (handler: Handler, input: HandlerInput, canonical: string) =>
  * length limit, tokenise, empty, command word, mention promotion then Telegram suffix strip,
  * lookup, canonicalise, authorise, execute. Never fails: every outcome is a reply.
  */
-export const handleCommand = (
+export const handleCommand: (
   request: CommandRequest,
   context: HandleContext
-): Effect.Effect<Reply, never, Backend | JobLedger | RateLimiter | Settings> =>
-  Effect.gen(function*() {
+) => Effect.Effect<Reply, never, Backend | JobLedger | RateLimiter | Settings> = Effect.fnUntraced(
+  function*(request: CommandRequest, context: HandleContext) {
     const settings = yield* Settings
     const limiter = yield* RateLimiter
     const platform = request.platform.toLowerCase()
@@ -117,4 +117,5 @@ export const handleCommand = (
     }
     const handled = yield* execute(handler, { request, args: parsed.args, context, settings }, canonical)
     return yield* finish(decision.commandClass, handled)
-  })
+  }
+)

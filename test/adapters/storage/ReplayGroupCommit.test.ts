@@ -1,7 +1,7 @@
 import { it } from "@effect/vitest"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { describe, expect } from "vitest"
 import { makeReplayStoreSqlite } from "../../../src/adapters/storage/sqlite/ReplayStoreSqlite.js"
 import { replayFileFor } from "../../../src/adapters/storage/sqlite/SqliteStorage.js"
@@ -37,6 +37,28 @@ describe("SqliteStorage group commit", () => {
         concurrency: "unbounded"
       })
       expect(again).toBe("duplicate_after_success")
+    }).pipe(Effect.provide(tempSqliteStorage())))
+
+  it.scoped("a claim whose fiber is interrupted before its batch is written is withdrawn", () =>
+    Effect.gen(function*() {
+      const store = yield* ReplayStore
+      // Forked and interrupted in the same turn: the batch has not been written yet.
+      const fiber = yield* Effect.fork(store.claim("cut", TTL))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
+      // No claim was left behind, so the platform's redelivery runs.
+      expect(yield* store.claim("cut", TTL)).toBe("claimed")
+    }).pipe(Effect.provide(tempSqliteStorage())))
+
+  it.scoped("a commit whose fiber is interrupted while it waits is still written", () =>
+    Effect.gen(function*() {
+      const store = yield* ReplayStore
+      yield* store.claim("ran", TTL)
+      const fiber = yield* Effect.fork(store.commit("ran", TTL))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
+      // The command ran: its redelivery must be a no-op, not a second run nor "in flight".
+      expect(yield* store.claim("ran", TTL)).toBe("duplicate_after_success")
     }).pipe(Effect.provide(tempSqliteStorage())))
 
   it.scoped("hundreds of concurrent claims are all answered, one accepted per key", () =>

@@ -120,35 +120,54 @@ export const makeReplayStoreSqlite = (filename: string): Effect.Effect<ReplaySto
       })
     )
 
-    /** Queues `op` for this turn's batch and resumes with its result; interruption before the write withdraws it. */
-    const enqueue = <A>(make: (done: (r: A | StoreError) => void) => Op) =>
-      Effect.async<A, StoreError>((resume) => {
+    const schedule = (op: Op) => {
+      pending.push(op)
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    }
+
+    /**
+     * A claim waits for this turn's batch; interruption before the write withdraws it, so a
+     * request cut off by shutdown leaves no claim behind and its redelivery runs.
+     */
+    const enqueueClaim = (make: (done: (r: ClaimOutcome | StoreError) => void) => Op) =>
+      Effect.async<ClaimOutcome, StoreError>((resume) => {
         const op = make((r) => resume(r instanceof StoreError ? Effect.fail(r) : Effect.succeed(r)))
-        pending.push(op)
-        if (!scheduled) {
-          scheduled = true
-          setImmediate(flush)
-        }
+        schedule(op)
         return Effect.sync(() => {
           op.cancelled = true
         })
       })
 
-    const claim = (key: string, ttlMillis: number) =>
-      Effect.gen(function*() {
-        const k = yield* normalizeKey(key, "claim")
-        const now = yield* Clock.currentTimeMillis
-        const expiresAt = now + clampTtl(ttlMillis)
-        return yield* enqueue<ClaimOutcome>((done) => ({ _tag: "claim", key: k, now, expiresAt, done, cancelled: false }))
+    /**
+     * A transition that was asked is written even if its fiber is interrupted meanwhile (a commit
+     * or release must not be lost to shutdown), so its wait has no canceller: Effect wraps an
+     * async with a canceller in an interruption handler, which measured as the dearest step of
+     * a webhook's replay bookkeeping.
+     */
+    const enqueueTransition = (make: (done: (r: undefined | StoreError) => void) => Op) =>
+      Effect.async<void, StoreError>((resume) => {
+        schedule(make((r) => resume(r instanceof StoreError ? Effect.fail(r) : Effect.void)))
       })
 
-    const transition = (name: Transition) => (key: string, ttlMillis: number) =>
-      Effect.gen(function*() {
+    // Generator functions are created once here, not per call: on Node 20 a generator function
+    // expression evaluated per call costs ~1.5 µs (V8 builds its prototype and map each time).
+    const claim = Effect.fnUntraced(function*(key: string, ttlMillis: number) {
+      const k = yield* normalizeKey(key, "claim")
+      const now = yield* Clock.currentTimeMillis
+      const expiresAt = now + clampTtl(ttlMillis)
+      return yield* enqueueClaim((done) => ({ _tag: "claim", key: k, now, expiresAt, done, cancelled: false }))
+    })
+
+    const transition = (name: Transition) =>
+      Effect.fnUntraced(function*(key: string, ttlMillis: number) {
         const k = yield* normalizeKey(key, name)
         const now = yield* Clock.currentTimeMillis
         const expiresAt = now + clampTtl(ttlMillis)
-        return yield* enqueue<undefined>((done) => ({ _tag: name, key: k, now, expiresAt, done, cancelled: false }))
-      }).pipe(Effect.asVoid)
+        yield* enqueueTransition((done) => ({ _tag: name, key: k, now, expiresAt, done, cancelled: false }))
+      })
 
     return ReplayStore.of({ claim, commit: transition("commit"), release: transition("release"), fail: transition("fail") })
   })
