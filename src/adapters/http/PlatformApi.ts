@@ -84,29 +84,49 @@ const parseRetryAfter = (value: string | null): number | undefined => {
 const headerValue = (value: string | Array<string> | undefined): string | null =>
   typeof value === "string" ? value : Array.isArray(value) ? value[0] ?? null : null
 
-/** One request with undici's `request` (several times cheaper than `fetch`); redirects are not followed. */
+/** One exchange with undici's `request` (several times cheaper than `fetch`); redirects are not followed. */
+const exchange = async (call: ApiCall, signal: AbortSignal): Promise<Attempt> => {
+  const hasBody = call.json !== undefined
+  const res = await request(call.url, {
+    method: call.method,
+    headers: hasBody ? { "content-type": "application/json; charset=utf-8", ...call.headers } : { ...call.headers },
+    body: hasBody ? JSON.stringify(call.json) : null,
+    signal
+  })
+  const text = await res.body.text()
+  const body = jsonOrUndefined(text)
+  const retryAfter = parseRetryAfter(headerValue(res.headers["retry-after"]))
+  return { _tag: "Answer", status: res.statusCode, body, retryAfter }
+}
+
+/**
+ * One attempt, bounded by the call's timeout (request and body alike) and aborted when its fiber
+ * is interrupted. One AbortController and one timer, rather than `tryPromise` + `timeoutFail`:
+ * the latter races a forked sleeper per call, and this runs for every platform send.
+ */
 const attempt = (call: ApiCall): Effect.Effect<Attempt> =>
-  Effect.tryPromise({
-    try: async (signal) => {
-      const hasBody = call.json !== undefined
-      const res = await request(call.url, {
-        method: call.method,
-        headers: hasBody ? { "content-type": "application/json; charset=utf-8", ...call.headers } : { ...call.headers },
-        body: hasBody ? JSON.stringify(call.json) : null,
-        signal
-      })
-      const text = await res.body.text()
-      const body = jsonOrUndefined(text)
-      const retryAfter = parseRetryAfter(headerValue(res.headers["retry-after"]))
-      return { _tag: "Answer", status: res.statusCode, body, retryAfter } as Attempt
-    },
-    catch: (error) => error
-  }).pipe(
-    Effect.timeoutFail({ duration: Duration.millis(call.timeoutMillis ?? 10_000), onTimeout: () => "timeout" as const }),
-    Effect.catchAll((error) =>
-      Effect.succeed<Attempt>({ _tag: "NetworkError", neverSent: error !== "timeout" && isNeverSent(error) })
+  Effect.async<Attempt>((resume) => {
+    const controller = new AbortController()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, call.timeoutMillis ?? 10_000)
+    exchange(call, controller.signal).then(
+      (answer) => {
+        clearTimeout(timer)
+        resume(Effect.succeed(answer))
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        resume(Effect.succeed({ _tag: "NetworkError", neverSent: !timedOut && isNeverSent(error) }))
+      }
     )
-  )
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      controller.abort()
+    })
+  })
 
 /** A short, token-free excerpt of a platform error body, for logs and diagnostics. */
 export const errorDetail = (body: unknown): string | undefined => {
