@@ -26,24 +26,26 @@ export const makeReplayStoreMemory = Effect.sync(() => {
     for (const [key, record] of records) if (record.expiresAt <= now) records.delete(key)
   }
 
-  const transition = (name: Transition) => (key: string, ttlMillis: number) =>
-    Effect.gen(function*() {
+  // Generator functions created once (one created per call costs ~1.5 µs on Node 20).
+  const transition = (name: Transition) =>
+    Effect.fnUntraced(function*(key: string, ttlMillis: number) {
       const k = yield* normalizeKey(key, name)
       const now = yield* Clock.currentTimeMillis
       const next = transitionStep(records.get(k), name, now, clampTtl(ttlMillis))
       if (next !== undefined) records.set(k, next)
     })
 
+  const claim = Effect.fnUntraced(function*(key: string, ttlMillis: number) {
+    const k = yield* normalizeKey(key, "claim")
+    const now = yield* Clock.currentTimeMillis
+    sweep(now)
+    const { next, outcome } = claimStep(records.get(k), now, clampTtl(ttlMillis))
+    records.set(k, next)
+    return outcome
+  })
+
   const store = ReplayStore.of({
-    claim: (key, ttlMillis) =>
-      Effect.gen(function*() {
-        const k = yield* normalizeKey(key, "claim")
-        const now = yield* Clock.currentTimeMillis
-        sweep(now)
-        const { next, outcome } = claimStep(records.get(k), now, clampTtl(ttlMillis))
-        records.set(k, next)
-        return outcome
-      }),
+    claim,
     commit: transition("commit"),
     release: transition("release"),
     fail: transition("fail")
