@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runLoad } from "./load.mjs"
-import { fmt, freePort, root, start, stop, untilReady } from "./support.mjs"
+import { fmt, freePort, root, start, stop, untilReady, withCpu } from "./support.mjs"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
@@ -25,7 +25,7 @@ const main = async () => {
   try {
     const raw = await start([join(root, "bench/raw-kakao-server.mjs"), String(rawPort)], {}, /raw listening/)
     await runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: 1000, body }) // warm-up
-    results.raw = await runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: seconds * 1000, body })
+    results.raw = await withCpu(raw.pid, () => runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: seconds * 1000, body }))
     await stop(raw)
 
     const svc = await start([join(root, "dist/main.js")], {
@@ -41,7 +41,7 @@ const main = async () => {
     await untilReady(`http://127.0.0.1:${kakaoPort}/kakao/webhook`) // 405 to a GET: listening
     const url = `http://127.0.0.1:${kakaoPort}/kakao/webhook`
     await runLoad({ url, connections, durationMs: 1000, body: (i) => body(1e9 + i) }) // warm-up
-    results.service = await runLoad({ url, connections, durationMs: seconds * 1000, body })
+    results.service = await withCpu(svc.pid, () => runLoad({ url, connections, durationMs: seconds * 1000, body }))
     await stop(svc)
   } finally {
     rmSync(workDir, { recursive: true, force: true })

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runLoad } from "./load.mjs"
-import { fmt, freePort, root, start, stop, untilReady } from "./support.mjs"
+import { fmt, freePort, root, start, stop, untilReady, withCpu } from "./support.mjs"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
@@ -43,7 +43,7 @@ const main = async () => {
     const raw = await start([join(root, "bench/raw-line-server.mjs"), String(rawPort), SECRET], {}, /raw listening/)
     const rawUrl = `http://127.0.0.1:${rawPort}/line/webhook`
     await runLoad({ url: rawUrl, connections, durationMs: 1000, body: delivery })
-    results.raw = await runLoad({ url: rawUrl, connections, durationMs: seconds * 1000, body: delivery })
+    results.raw = await withCpu(raw.pid, () => runLoad({ url: rawUrl, connections, durationMs: seconds * 1000, body: delivery }))
     await stop(raw)
 
     const api = await start([join(root, "bench/fake-line-api.mjs"), String(apiPort)], {}, /line api listening/)
@@ -63,7 +63,7 @@ const main = async () => {
     const url = `http://127.0.0.1:${linePort}/line/webhook`
     await runLoad({ url, connections, durationMs: 1000, body: (i) => delivery(1e9 + i) })
     const before = Number(await (await fetch(`http://127.0.0.1:${apiPort}/count`)).text())
-    results.service = await runLoad({ url, connections, durationMs: seconds * 1000, body: delivery })
+    results.service = await withCpu(svc.pid, () => runLoad({ url, connections, durationMs: seconds * 1000, body: delivery }))
     replies = Number(await (await fetch(`http://127.0.0.1:${apiPort}/count`)).text()) - before
     await stop(svc)
     await stop(api)

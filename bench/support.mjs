@@ -1,6 +1,7 @@
 // Process plumbing shared by the bench scripts: free ports, starting and stopping child
 // processes (by their own pid), readiness polling and result formatting. Loopback only.
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 
@@ -27,6 +28,29 @@ export const untilReady = async (url, tries = 200) => {
   throw new Error(`not ready: ${url}`)
 }
 
+const TICKS_PER_SECOND = 100 // USER_HZ on Linux
+
+/** CPU time (user + system) a process has used, in microseconds; undefined where /proc is missing. */
+export const cpuMicros = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / TICKS_PER_SECOND)
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs `load` and returns its result with the CPU the process `pid` spent per answered request. */
+export const withCpu = async (pid, load) => {
+  const before = cpuMicros(pid)
+  const result = await load()
+  const after = cpuMicros(pid)
+  const cpuPerRequest = before === undefined || after === undefined || result.requests === 0
+    ? undefined
+    : (after - before) / result.requests
+  return { ...result, cpuPerRequest }
+}
+
 export const stop = (child) => new Promise((resolve) => { child.removeAllListeners("exit"); child.once("exit", resolve); child.kill("SIGTERM") })
 
-export const fmt = (r) => `${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`
+export const fmt = (r) => `${r.cpuPerRequest === undefined ? "" : `${r.cpuPerRequest.toFixed(0)} µs CPU/request, `}${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`
