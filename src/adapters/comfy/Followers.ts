@@ -30,7 +30,8 @@ import { type JobsSnapshot, queuePlace, type QueuePositions } from "./QueuePosit
  *   unlisted prompt or an unreadable list changes nothing. Asking stops once the prompt started
  *   (by frame or by list) or ended.
  * - Queue shrank (some prompt ended): with a usable jobs list, the follower asks for a fresh
- *   snapshot (one shared, throttled call for all followers) and only the prompt it shows ended
+ *   snapshot at once (`refreshNow`: one shared call for all followers, not held behind the 1 s
+ *   spacing of position lookups, so the result is not late) and only the prompt it shows ended
  *   checks its history, so one change costs one `/history` call instead of one per follower. A
  *   follower falls back to checking history at once when there are no positions, the last list
  *   was not usable, the list does not show its prompt, or the snapshot asked for fails.
@@ -178,7 +179,7 @@ export const makeFollow = (deps: FollowDeps) =>
       return Effect.flatMap(positions.usable, (usable) => {
         if (!usable) return wakeUp
         shrinkPending = true
-        return positions.refresh
+        return positions.refreshNow
       })
     })
 

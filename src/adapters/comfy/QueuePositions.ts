@@ -11,7 +11,10 @@ import type { BackendError, Json } from "../../ports/Backend.js"
  * (`refresh`), requests coalesce, and each answer is published to every subscriber. Calls are
  * spaced by at least `intervalMillis` (1 s), or `unsupportedMillis` (60 s) after an answer saying
  * the host cannot serve the list at all (401/403/404/501), so a burst of `status` frames from many
- * followers costs one call per interval. A failed or malformed answer publishes `none` (positions
+ * followers costs one call per interval. `refreshNow` (the queue shrank: some prompt ended, and
+ * the followers of ended prompts wait on this list to check their history) cuts the 1 s spacing
+ * short, keeping only `urgentMillis` (100 ms) between calls: without it a finished prompt's
+ * result waited up to a second behind the call a `status` frame had just made. A failed or malformed answer publishes `none` (positions
  * stay unknown; followers that relied on the list fall back to asking history) and is logged at
  * debug level only: positions are a nicety, never a reason to fail.
  */
@@ -90,6 +93,8 @@ export const queuePlace = (promptId: string, jobs: JobsSnapshot): QueuePlace => 
 export interface QueuePositions {
   /** Ask for a snapshot taken after this call (coalesced, throttled); returns at once. */
   readonly refresh: Effect.Effect<void>
+  /** `refresh` for a prompt's end: coalesced, but spaced by `urgentMillis` only; returns at once. */
+  readonly refreshNow: Effect.Effect<void>
   /** Every answer as it arrives, for as long as the scope lasts: a snapshot, or none when the call failed. */
   readonly subscribe: Effect.Effect<Queue.Dequeue<Option.Option<JobsSnapshot>>, never, Scope.Scope>
   /**
@@ -104,9 +109,15 @@ export interface QueuePositionsTiming {
   readonly intervalMillis: number
   /** Wait after an answer saying the host cannot list jobs (default 60 s). */
   readonly unsupportedMillis: number
+  /** Least time between two calls when a prompt ended (default 100 ms). */
+  readonly urgentMillis?: number
 }
 
-export const DEFAULT_QUEUE_POSITIONS_TIMING: QueuePositionsTiming = { intervalMillis: 1_000, unsupportedMillis: 60_000 }
+export const DEFAULT_QUEUE_POSITIONS_TIMING: QueuePositionsTiming = {
+  intervalMillis: 1_000,
+  unsupportedMillis: 60_000,
+  urgentMillis: 100
+}
 
 /** Statuses after which asking again soon is pointless: no such route, no access, no host support. */
 const UNSUPPORTED = new Set([401, 403, 404, 405, 501])
@@ -118,6 +129,8 @@ export const makeQueuePositions = (
 ): Effect.Effect<QueuePositions, never, Scope.Scope> =>
   Effect.gen(function*() {
     const wake = yield* Queue.sliding<void>(1)
+    const urgent = yield* Queue.sliding<void>(1)
+    const urgentMillis = timing.urgentMillis ?? 100
     const snapshots = yield* Effect.acquireRelease(PubSub.sliding<Option.Option<JobsSnapshot>>(8), PubSub.shutdown)
     const usable = yield* Ref.make(false)
     const publish = (answer: Option.Option<JobsSnapshot>) =>
@@ -149,12 +162,31 @@ export const makeQueuePositions = (
       )
     )
 
-    yield* Effect.forkScoped(Effect.forever(
-      Effect.zipRight(Queue.take(wake), Effect.flatMap(fetchOnce, (wait) => Effect.sleep(Duration.millis(wait))))
-    ))
+    /**
+     * The pause after a call: the full wait, unless an urgent ask arrives first (never after an
+     * "unsupported" answer). Tells whether it was cut short by one (a call is then due).
+     */
+    const pause = (wait: number): Effect.Effect<boolean> =>
+      wait >= timing.unsupportedMillis
+        ? Effect.as(Effect.sleep(Duration.millis(wait)), false)
+        : Effect.raceFirst(
+          Effect.as(Effect.sleep(Duration.millis(wait)), false),
+          Effect.as(Effect.zipRight(Queue.take(urgent), Effect.sleep(Duration.millis(Math.min(urgentMillis, wait)))), true)
+        )
+
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      let due = false
+      while (true) {
+        if (!due) yield* Effect.raceFirst(Queue.take(wake), Queue.take(urgent))
+        // Urgent asks made before this call are answered by it: no second call for one burst.
+        yield* Queue.takeAll(urgent)
+        due = yield* pause(yield* fetchOnce)
+      }
+    }))
 
     return {
       refresh: Effect.asVoid(wake.offer(undefined)),
+      refreshNow: Effect.asVoid(urgent.offer(undefined)),
       subscribe: PubSub.subscribe(snapshots),
       usable: Ref.get(usable)
     }

@@ -229,6 +229,29 @@ describe("followers with queue positions (TestClock)", () => {
       yield* Effect.forEach(followers, (f) => Fiber.interrupt(f.fiber))
     }))
 
+  it.scoped("a queue shrink just after a status lookup is not held behind the 1 s spacing", () =>
+    Effect.gen(function*() {
+      const { state, backend } = scripted()
+      const ids = ["p-0", "p-1"]
+      state.jobs = [{ id: "p-0", status: "in_progress", create_time: 0 }, { id: "p-1", status: "pending", create_time: 1 }]
+      const positions = yield* makeQueuePositions(backend.jobs, { ...positionsTiming, urgentMillis: 100 })
+      const { follow, hub } = yield* makeHubFollow(backend, timing, true, positions)
+      const followers = yield* Effect.forEach(ids, (id) => following(follow, id))
+      yield* settle(() => followers.every((f) => f.seen.length === 2))
+      yield* TestClock.adjust("2 seconds")
+      // A status broadcast makes a position lookup now; p-0 ends right after it.
+      const jobsBefore = state.jobsCalls
+      yield* PubSub.publish(hub, status)
+      yield* settle(() => state.jobsCalls === jobsBefore + 1)
+      state.finished.add("p-0")
+      state.jobs = [{ id: "p-0", status: "completed", create_time: 0 }, { id: "p-1", status: "in_progress", create_time: 1 }]
+      yield* PubSub.publish(hub, { _tag: "QueueShrank" })
+      // The result is due within the urgent spacing (the safety poll is 30 s away).
+      yield* TestClock.adjust("150 millis")
+      yield* settle(() => followers[0]!.seen.at(-1)?._tag === "Succeeded")
+      yield* Effect.forEach(followers, (f) => Fiber.interrupt(f.fiber))
+    }))
+
   it.scoped("without a usable list (501), a queue shrink wakes every follower's history check at once", () =>
     Effect.gen(function*() {
       const { state, backend } = scripted()

@@ -141,6 +141,33 @@ describe("makeQueuePositions (TestClock)", () => {
       expect((yield* Queue.takeAll(b)).length).toBe(2)
     }))
 
+  it.scoped("refreshNow (a prompt ended) cuts the 1 s spacing to 100 ms; bursts of it still coalesce", () =>
+    Effect.gen(function*() {
+      const times: Array<number> = []
+      const jobs = Effect.map(TestClock.currentTimeMillis, (t): Json => (times.push(t), body([])))
+      const positions = yield* makeQueuePositions(jobs, { ...timing, urgentMillis: 100 })
+      yield* positions.refresh // a status frame: a call at 0
+      yield* settle(() => times.length === 1)
+      yield* TestClock.adjust("10 millis")
+      for (let i = 0; i < 20; i++) yield* positions.refreshNow // the queue shrank, seen by many followers
+      yield* TestClock.adjust("99 millis")
+      expect(times).toEqual([0])
+      yield* TestClock.adjust("1 millis")
+      yield* settle(() => times.length === 2)
+      // Coalesced: one call for the burst; with nothing asked since, none follows.
+      yield* TestClock.adjust("5 seconds")
+      expect(times).toEqual([0, 110])
+      // Without refreshNow the spacing stays 1 s.
+      yield* positions.refresh
+      yield* settle(() => times.length === 3)
+      yield* positions.refresh
+      yield* TestClock.adjust("999 millis")
+      expect(times.length).toBe(3)
+      yield* TestClock.adjust("1 millis")
+      yield* settle(() => times.length === 4)
+      expect(times[3]! - times[2]!).toBe(1_000)
+    }))
+
   it.scoped("a failed or malformed answer publishes none and makes the list unusable; 501 waits the long interval", () =>
     Effect.gen(function*() {
       const answers: Array<Effect.Effect<Json, BackendError>> = [
