@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runLoad } from "./load.mjs"
-import { fmt, freePort, root, start, stop, untilReady, withCpu } from "./support.mjs"
+import { fmt, freePort, kakaoServiceEnv, root, start, stop, untilReady, withCpu } from "./support.mjs"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
@@ -28,15 +28,7 @@ const main = async () => {
     results.raw = await withCpu(raw.pid, () => runLoad({ url: `http://127.0.0.1:${rawPort}/`, connections, durationMs: seconds * 1000, body }))
     await stop(raw)
 
-    const svc = await start([join(root, "dist/main.js")], {
-      CWD: workDir,
-      OPENCLAW_CONNECTOR_STATE_DIR: join(workDir, "data"),
-      OPENCLAW_CONNECTOR_URL: `http://127.0.0.1:${deadPort}`,
-      OPENCLAW_CONNECTOR_KAKAO_ENABLED: "true",
-      OPENCLAW_CONNECTOR_KAKAO_PORT: String(kakaoPort),
-      OPENCLAW_CONNECTOR_OPERATOR_PORT: String(opPort),
-      OPENCLAW_CONNECTOR_LOG_LEVEL: "warning"
-    }, /./)
+    const svc = await start([join(root, "dist/main.js")], kakaoServiceEnv({ workDir, kakaoPort, opPort, backendPort: deadPort }), /./)
     await untilReady(`http://127.0.0.1:${opPort}/healthz`)
     await untilReady(`http://127.0.0.1:${kakaoPort}/kakao/webhook`) // 405 to a GET: listening
     const url = `http://127.0.0.1:${kakaoPort}/kakao/webhook`

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runLoad } from "./load.mjs"
-import { fmt, freePort, root, start, stop, untilReady, withCpu } from "./support.mjs"
+import { fmt, freePort, kakaoServiceEnv, root, start, stop, untilReady, withCpu } from "./support.mjs"
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20)
@@ -47,25 +47,20 @@ const main = async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "openclaw-bench-layers-"))
     try {
       const [port, opPort] = [await freePort(), await freePort()]
-      rows.push(["service", await measure([join(root, "dist/main.js")], `http://127.0.0.1:${port}/kakao/webhook`, {
-        CWD: stateDir,
-        OPENCLAW_CONNECTOR_STATE_DIR: join(stateDir, "data"),
-        OPENCLAW_CONNECTOR_URL: "http://127.0.0.1:9",
-        OPENCLAW_CONNECTOR_KAKAO_ENABLED: "true",
-        OPENCLAW_CONNECTOR_KAKAO_PORT: String(port),
-        OPENCLAW_CONNECTOR_OPERATOR_PORT: String(opPort),
-        OPENCLAW_CONNECTOR_LOG_LEVEL: "warning"
-      }, /./)]) // at level warning the service prints its startup warnings, then is polled
+      const env = kakaoServiceEnv({ workDir: stateDir, kakaoPort: port, opPort, backendPort: 9 })
+      // At level warning the service prints its startup warnings (any output), then is polled.
+      rows.push(["service", await measure([join(root, "dist/main.js")], `http://127.0.0.1:${port}/kakao/webhook`, env, /./)])
     } finally {
       rmSync(stateDir, { recursive: true, force: true })
     }
   }
   console.log(`KakaoTalk /help cost by layer, ${connections} connections, ${seconds} s each, loopback, node ${process.version}`)
-  const layered = new Set(["decode-render", "replay", "full"])
+  // A layer's cost is measured against the latest run of the layer it is built on.
+  const builtOn = { "decode-render": "constant", replay: "decode-render", "replay-memory": "decode-render", full: "replay" }
   rows.forEach(([name, r], i) => {
-    const before = rows[i - 1]?.[1]
-    const added = layered.has(name) && r.cpuPerRequest !== undefined && before?.cpuPerRequest !== undefined
-      ? ` (layer adds ${(r.cpuPerRequest - before.cpuPerRequest).toFixed(0)} µs)` : ""
+    const base = rows.slice(0, i).findLast(([n]) => n === builtOn[name])?.[1]
+    const added = r.cpuPerRequest !== undefined && base?.cpuPerRequest !== undefined
+      ? ` (layer adds ${(r.cpuPerRequest - base.cpuPerRequest).toFixed(0)} µs)` : ""
     console.log(`  ${name.padEnd(14)}: ${fmt(r)}${added}`)
   })
   const raw = rows[0][1]

@@ -51,6 +51,17 @@ export const withCpu = async (pid, load) => {
   return { ...result, cpuPerRequest }
 }
 
+/** The environment of `node dist/main.js` with KakaoTalk on `kakaoPort`, as the Kakao benches run it. */
+export const kakaoServiceEnv = ({ workDir, kakaoPort, opPort, backendPort }) => ({
+  CWD: workDir,
+  OPENCLAW_CONNECTOR_STATE_DIR: join(workDir, "data"),
+  OPENCLAW_CONNECTOR_URL: `http://127.0.0.1:${backendPort}`,
+  OPENCLAW_CONNECTOR_KAKAO_ENABLED: "true",
+  OPENCLAW_CONNECTOR_KAKAO_PORT: String(kakaoPort),
+  OPENCLAW_CONNECTOR_OPERATOR_PORT: String(opPort),
+  OPENCLAW_CONNECTOR_LOG_LEVEL: "warning"
+})
+
 export const stop = (child) => new Promise((resolve) => { child.removeAllListeners("exit"); child.once("exit", resolve); child.kill("SIGTERM") })
 
 export const fmt = (r) => `${r.cpuPerRequest === undefined ? "" : `${r.cpuPerRequest.toFixed(0)} µs CPU/request, `}${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`

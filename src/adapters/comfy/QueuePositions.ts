@@ -14,9 +14,11 @@ import type { BackendError, Json } from "../../ports/Backend.js"
  * followers costs one call per interval. `refreshNow` (the queue shrank: some prompt ended, and
  * the followers of ended prompts wait on this list to check their history) cuts the 1 s spacing
  * short, keeping only `urgentMillis` (100 ms) between calls: without it a finished prompt's
- * result waited up to a second behind the call a `status` frame had just made. A failed or malformed answer publishes `none` (positions
- * stay unknown; followers that relied on the list fall back to asking history) and is logged at
- * debug level only: positions are a nicety, never a reason to fail.
+ * result waited up to a second behind the call a `status` frame had just made.
+ *
+ * A failed or malformed answer publishes `none` (positions stay unknown; followers that relied on
+ * the list fall back to asking history) and is logged at debug level only: positions are a
+ * nicety, never a reason to fail.
  */
 
 const JobStatus = Schema.Literal("pending", "in_progress", "completed", "failed", "cancelled")

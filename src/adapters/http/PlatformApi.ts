@@ -142,8 +142,8 @@ const healthOf = (status: number): HealthState | undefined =>
 
 const backoff = (call: ApiCall, n: number) => Duration.millis(Math.min((call.backoffMillis ?? 500) * 2 ** n, 8_000))
 
-export const callPlatformApi: (call: ApiCall) => Effect.Effect<ApiAnswer, PlatformCallError, PlatformHealth> = Effect
-  .fnUntraced(function*(call: ApiCall) {
+export const callPlatformApi: (call: ApiCall) => Effect.Effect<ApiAnswer, PlatformCallError, PlatformHealth> =
+  Effect.fnUntraced(function*(call: ApiCall) {
     const health = yield* PlatformHealth
     const installation = call.installation ?? ""
     const retries = Math.max(0, call.retries ?? 2)

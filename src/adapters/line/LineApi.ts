@@ -87,32 +87,32 @@ export const makeLineApi = (options: LineApiOptions): LineApi => {
       }))
 
   const deliver = Effect.fnUntraced(function*(target: LineTarget, messages: ReadonlyArray<TextMessage>) {
-      const batches = batchesOf(messages)
-      if (batches.length === 0) return { _tag: "Nothing" } as DeliveryResult
-      const calls: Array<"reply" | "push"> = []
-      const failed = (error: PlatformCallError, via: "reply" | "push") =>
-        Effect.as(
-          Effect.logWarning(`LINE ${via} failed`, error.reason, error.status ?? "", error.detail ?? ""),
-          { _tag: "Failed", calls, error } as DeliveryResult
-        )
-      let rest = batches
-      const now = yield* Clock.currentTimeMillis
-      if (replyTokenUsable(target.replyToken, target.eventMillis, now, window)) {
-        const first = batches[0]!
-        const answered = yield* Effect.either(reply(target.replyToken, first))
-        calls.push("reply")
-        if (answered._tag === "Right") rest = batches.slice(1)
-        else if (answered.left.reason === "rejected" && answered.left.status === 400) {
-          yield* Effect.logInfo("LINE reply token refused (expired or used); sending with push instead")
-        } else return yield* failed(answered.left, "reply")
-      }
-      for (const batch of rest) {
-        const pushed = yield* Effect.either(push(target.channelId, batch))
-        calls.push("push")
-        if (pushed._tag === "Left") return yield* failed(pushed.left, "push")
-      }
-      return { _tag: "Delivered", calls } as DeliveryResult
-    })
+    const batches = batchesOf(messages)
+    if (batches.length === 0) return { _tag: "Nothing" } as DeliveryResult
+    const calls: Array<"reply" | "push"> = []
+    const failed = (error: PlatformCallError, via: "reply" | "push") =>
+      Effect.as(
+        Effect.logWarning(`LINE ${via} failed`, error.reason, error.status ?? "", error.detail ?? ""),
+        { _tag: "Failed", calls, error } as DeliveryResult
+      )
+    let rest = batches
+    const now = yield* Clock.currentTimeMillis
+    if (replyTokenUsable(target.replyToken, target.eventMillis, now, window)) {
+      const first = batches[0]!
+      const answered = yield* Effect.either(reply(target.replyToken, first))
+      calls.push("reply")
+      if (answered._tag === "Right") rest = batches.slice(1)
+      else if (answered.left.reason === "rejected" && answered.left.status === 400) {
+        yield* Effect.logInfo("LINE reply token refused (expired or used); sending with push instead")
+      } else return yield* failed(answered.left, "reply")
+    }
+    for (const batch of rest) {
+      const pushed = yield* Effect.either(push(target.channelId, batch))
+      calls.push("push")
+      if (pushed._tag === "Left") return yield* failed(pushed.left, "push")
+    }
+    return { _tag: "Delivered", calls } as DeliveryResult
+  })
 
   return { deliver }
 }

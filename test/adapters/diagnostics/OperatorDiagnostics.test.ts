@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { request } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "@effect/vitest"
@@ -13,6 +12,7 @@ import { MediaStore } from "../../../src/ports/MediaStore.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
 import { ADMIN_TOKEN, singleTenant } from "./client.js"
 import { makeSeededRegistry, populated } from "./SeededRegistry.js"
+import { freePort } from "../../support/LocalHttp.js"
 
 const dirs: Array<string> = []
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
@@ -23,13 +23,6 @@ const ports = Layer.mergeAll(
   PlatformHealthMemory
 )
 
-const freePort = Effect.async<number>((resume) => {
-  const probe = createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const get = (port: number, target: string, headers: Record<string, string> = {}) =>
   Effect.async<{ status: number; body: string; headers: Record<string, unknown> }>((resume) => {

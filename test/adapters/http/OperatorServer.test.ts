@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "@effect/vitest"
@@ -13,6 +12,7 @@ import type { PlatformHealth } from "../../../src/ports/PlatformHealth.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
 import { ADMIN_TOKEN, singleTenant } from "../diagnostics/client.js"
 import { makeSeededRegistry, populated } from "../diagnostics/SeededRegistry.js"
+import { freePort } from "../../support/LocalHttp.js"
 
 /** One operator server composition: the optional route sets answer exactly when configured. */
 const dirs: Array<string> = []
@@ -24,13 +24,6 @@ const base = Layer.mergeAll(
   PlatformHealthMemory
 )
 
-const freePort = Effect.async<number>((resume) => {
-  const probe = createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const status = (port: number, path: string) =>
   Effect.promise(async () => (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { "x-openclaw-admin-token": ADMIN_TOKEN } })).status)

@@ -1,4 +1,3 @@
-import { createServer } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, Logger, Ref, Scope } from "effect"
 import {
@@ -7,6 +6,7 @@ import {
   WebhookServer
 } from "../../../src/adapters/http/WebhookServer.js"
 import { send } from "./client.js"
+import { freePort } from "../../support/LocalHttp.js"
 
 const echo: WebhookRoute<never> = {
   method: "POST",
@@ -24,13 +24,6 @@ const boom: WebhookRoute<never> = { method: "POST", path: "/boom", handle: () =>
 const start = (routes: ReadonlyArray<WebhookRoute<never>>, extra: { maxBodyBytes?: number; shutdownGraceMillis?: number } = {}) =>
   WebhookServer.make({ name: "test", bind: "127.0.0.1", port: 0, routes, ...extra })
 
-const freePort = Effect.async<number>((resume) => {
-  const probe = createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 describe("WebhookServer", () => {
   it.scopedLive("serves a route with the raw body, query and headers; port 0 yields the bound port", () =>

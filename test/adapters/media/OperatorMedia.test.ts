@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { request } from "node:http"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { HttpLayerRouter } from "@effect/platform"
@@ -12,6 +11,7 @@ import { PlatformHealthMemory } from "../../../src/adapters/storage/memory/Platf
 import { Backend } from "../../../src/ports/Backend.js"
 import { MediaStore } from "../../../src/ports/MediaStore.js"
 import { StoreProbe } from "../../../src/ports/StoreProbe.js"
+import { freePort } from "../../support/LocalHttp.js"
 
 const dirs: Array<string> = []
 const tempDir = () => {
@@ -37,13 +37,6 @@ const storeLayer = () =>
     signingKey: Redacted.make(new Uint8Array(32).fill(4))
   })
 
-const freePort = Effect.async<number>((resume) => {
-  const probe = createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 /** A request with the target sent exactly as given (no URL normalisation). */
 const raw = (port: number, target: string, method = "GET") =>

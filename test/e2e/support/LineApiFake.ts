@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { closeServer, listenLocal } from "../../support/LocalHttp.js"
+import { callWaiters, closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the LINE Messaging API on 127.0.0.1 (reply and push endpoints, or any
@@ -50,7 +50,7 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
     const acceptedKeys = new Set<string>()
     let sentCount = 0
     const answers = new Map<string, LineApiAnswer | ((call: LineApiCall) => LineApiAnswer)>()
-    const waiters = new Set<() => void>()
+    const waiting = callWaiters("LINE API fake", calls, (c) => JSON.stringify(c))
 
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Array<Buffer> = []
@@ -79,7 +79,7 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
           : configured ?? { status: 200, json: messages.length > 0 ? sent() : {} }
         if (retryKey !== undefined && answer.status >= 200 && answer.status < 300) acceptedKeys.add(retryKey)
         res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.json ?? {}))
-        for (const w of [...waiters]) w()
+        waiting.notify()
       })
     }
 
@@ -90,21 +90,7 @@ export const startLineApiFake = (): Promise<LineApiFake> =>
         calls,
         callsTo: (path) => calls.filter((c) => c.path === path),
         answer: (path, answer) => void answers.set(path, answer),
-        waitFor: (predicate, timeoutMs = 10_000) =>
-          new Promise((done, fail) => {
-            const check = () => {
-              if (!predicate(calls)) return
-              waiters.delete(check)
-              clearTimeout(timer)
-              done([...calls])
-            }
-            const timer = setTimeout(() => {
-              waiters.delete(check)
-              fail(new Error(`LINE API fake: condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(calls)}`))
-            }, timeoutMs)
-            waiters.add(check)
-            check()
-          }),
+        waitFor: waiting.waitFor,
         reset: () => {
           calls.length = 0
           answers.clear()

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { closeServer, listenLocal } from "../../support/LocalHttp.js"
+import { callWaiters, closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the Slack Web API on 127.0.0.1 (`<url>/api/<method>`), for in-process and
@@ -81,7 +81,8 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
     const grants = new Map<string, unknown>()
     const answers = new Map<string, SlackAnswer | ((call: SlackApiCall) => SlackAnswer | undefined)>()
     const standing = new Map<string, (call: SlackApiCall) => SlackAnswer | undefined>()
-    const waiters = new Set<() => void>()
+    const waiting = callWaiters("Slack API fake", calls, (c) =>
+      c.map((call) => `${call.method}:${JSON.stringify(call.body)?.slice(0, 200)}`).join("\n"))
     let counter = 0
     let base = ""
 
@@ -134,7 +135,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
         const configured = answers.get(method)
         const answer = (typeof configured === "function" ? configured(call) : configured) ?? standing.get(method)?.(call) ?? standard(call)
         res.writeHead(answer.status ?? 200, { "content-type": "application/json", ...answer.headers }).end(JSON.stringify(answer.json ?? {}))
-        for (const w of [...waiters]) w()
+        waiting.notify()
       })
     }
 
@@ -151,22 +152,7 @@ export const startSlackApiFake = (): Promise<SlackApiFake> =>
         grant: (code, payload) => void grants.set(code, payload),
         answer: (method, answer) => void answers.set(method, answer),
         serve: (method, answer) => void standing.set(method, answer),
-        waitFor: (predicate, timeoutMs = 10_000) =>
-          new Promise((done, fail) => {
-            const check = () => {
-              if (!predicate(calls)) return
-              waiters.delete(check)
-              clearTimeout(timer)
-              done([...calls])
-            }
-            const timer = setTimeout(() => {
-              waiters.delete(check)
-              const seen = calls.map((c) => `${c.method}:${JSON.stringify(c.body)?.slice(0, 200)}`)
-              fail(new Error(`Slack API fake: condition not met within ${timeoutMs} ms; calls: ${seen.join("\n")}`))
-            }, timeoutMs)
-            waiters.add(check)
-            check()
-          }),
+        waitFor: waiting.waitFor,
         reset: () => {
           calls.length = 0
           answers.clear()

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { closeServer, listenLocal } from "../../support/LocalHttp.js"
+import { callWaiters, closeServer, listenLocal } from "../../support/LocalHttp.js"
 
 /**
  * A recording fake of the Telegram Bot API on 127.0.0.1: routes `/bot<token>/<method>` for
@@ -120,7 +120,8 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
     const texts = new Map<string, string>()
     const maxPhoto = options.maxPhotoBytes ?? 10 * 1024 * 1024
     const maxDocument = options.maxDocumentBytes ?? 50 * 1024 * 1024
-    const callWaiters = new Set<() => void>()
+    const waiting = callWaiters("Telegram API fake", calls, (c) =>
+      JSON.stringify(c.filter((call) => call.method !== "getUpdates").map((call) => ({ method: call.method, body: call.body }))))
     const pollWaiters = new Set<() => void>()
     const heldTimers = new Set<ReturnType<typeof setTimeout>>()
     const fake = { webhookUrl: undefined as string | undefined }
@@ -138,7 +139,7 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
         ...(f.retryAfter === undefined ? {} : { parameters: { retry_after: f.retryAfter } })
       })
     const notifyCalls = () => {
-      for (const w of [...callWaiters]) w()
+      waiting.notify()
     }
 
     const getUpdates = (res: ServerResponse, body: any) => {
@@ -310,22 +311,7 @@ export const startTelegramApiFake = (options: TelegramApiFakeOptions): Promise<T
         stall: (method: string, times = 1) => void stalls.set(method, (stalls.get(method) ?? 0) + times),
         textOf: (chatId: number, messageId: number) => texts.get(`${chatId}:${messageId}`),
         pending: () => updates.map((u) => u.update_id),
-        waitFor: (predicate: (c: ReadonlyArray<TelegramApiCall>) => boolean, timeoutMs = 10_000) =>
-          new Promise<ReadonlyArray<TelegramApiCall>>((done, fail) => {
-            const check = () => {
-              if (!predicate(calls)) return
-              callWaiters.delete(check)
-              clearTimeout(timer)
-              done([...calls])
-            }
-            const timer = setTimeout(() => {
-              callWaiters.delete(check)
-              const summary = calls.filter((c) => c.method !== "getUpdates").map((c) => ({ method: c.method, body: c.body }))
-              fail(new Error(`Telegram API fake: condition not met within ${timeoutMs} ms; calls: ${JSON.stringify(summary)}`))
-            }, timeoutMs)
-            callWaiters.add(check)
-            check()
-          }),
+        waitFor: waiting.waitFor,
         reset: () => {
           calls.length = 0
           failures.clear()
